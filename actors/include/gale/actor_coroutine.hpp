@@ -1,0 +1,121 @@
+#pragma once
+
+#include "gale/error.hpp"
+#include "gale/timeout.hpp"
+
+#include <caf/error.hpp>
+
+#include <coroutine>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+/// Coroutines inside event-based actors (CAF 0.17 has none of its own).
+///
+/// A handler calls a coroutine function returning `gale::actor_task`; in it,
+/// `co_await gale::ask<R>(self, dest, timeout, args...)` sends a request
+/// and suspends until the reply. The coroutine resumes inside the actor's
+/// own reply handler, on the actor's thread, so it may touch the actor's
+/// state like any handler. Meanwhile the actor goes on handling other
+/// messages. If the actor dies while a coroutine waits, the pending reply
+/// handler is destroyed and takes the suspended coroutine frame with it
+/// (locals' destructors run; the coroutine does not resume).
+namespace gale {
+
+/// A fire-and-forget coroutine run by an actor. It starts at once and runs
+/// until its first `co_await`. An exception escaping it is swallowed after
+/// being handed to `set_unhandled` (default: none): answer your requests
+/// inside the coroutine, typically through a response promise.
+class actor_task {
+public:
+  struct promise_type {
+    actor_task get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+
+namespace detail {
+
+/// Owns a suspended coroutine frame until its reply arrives: destroyed
+/// without having resumed it (the actor died), it destroys the frame.
+class frame_owner {
+public:
+  explicit frame_owner(std::coroutine_handle<> h) : h_(h) {}
+  frame_owner(const frame_owner&) = delete;
+  frame_owner& operator=(const frame_owner&) = delete;
+  ~frame_owner() {
+    if (h_)
+      h_.destroy();
+  }
+  void resume() {
+    auto h = std::exchange(h_, nullptr);
+    h.resume();
+  }
+
+private:
+  std::coroutine_handle<> h_;
+};
+
+template <class R>
+struct ask_state {
+  std::optional<std::conditional_t<std::is_void_v<R>, int, R>> value;
+  caf::error err;
+};
+
+} // namespace detail
+
+/// An awaitable request from the actor `self` to `dest`. Resumes with the
+/// reply (type `R`, or `void`), or throws `gale::error` with the same codes
+/// as every other style (`timed_out`, `actor_down`, ...). `dest` may be any
+/// actor, typed or not, local or remote.
+template <class R, class Self, class Handle, class... Ts>
+auto ask(Self* self, Handle dest, timeout t, Ts... xs) {
+  struct awaiter {
+    Self* self;
+    Handle dest;
+    timeout t;
+    std::tuple<Ts...> args;
+    std::shared_ptr<detail::ask_state<R>> state =
+      std::make_shared<detail::ask_state<R>>();
+
+    bool await_ready() const noexcept { return false; }
+
+    void await_suspend(std::coroutine_handle<> h) {
+      auto owner = std::make_shared<detail::frame_owner>(h);
+      auto on_error = [owner, st = state](caf::error& err) {
+        st->err = std::move(err);
+        owner->resume();
+      };
+      std::apply(
+        [&](auto&... xs) {
+          auto handle = self->request(dest, t.to_caf(), std::move(xs)...);
+          if constexpr (std::is_void_v<R>)
+            handle.then([owner, st = state] {
+              st->value.emplace(0);
+              owner->resume();
+            }, on_error);
+          else
+            handle.then([owner, st = state](R& value) {
+              st->value.emplace(std::move(value));
+              owner->resume();
+            }, on_error);
+        },
+        args);
+    }
+
+    R await_resume() {
+      if (state->err)
+        throw error{to_error_code(state->err), describe(state->err)};
+      if constexpr (!std::is_void_v<R>)
+        return std::move(*state->value);
+    }
+  };
+  return awaiter{self, std::move(dest), t, std::tuple<Ts...>{std::move(xs)...}};
+}
+
+} // namespace gale

@@ -1,0 +1,299 @@
+#pragma once
+
+#include "gale/error.hpp"
+
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/prefer.hpp>
+#include <asio/system_executor.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <coroutine>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace gale {
+
+template <class T>
+class future;
+
+template <class T>
+class promise;
+
+namespace detail {
+
+template <class T>
+using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+/// The state a promise and its futures share.
+template <class T>
+struct future_state {
+  std::mutex mutex;
+  std::condition_variable ready_cv;
+  std::optional<stored_t<T>> value;
+  std::exception_ptr exception;
+  std::vector<std::function<void()>> callbacks;
+
+  bool ready_locked() const { return value.has_value() || exception != nullptr; }
+
+  template <class F>
+  void complete(F&& store) {
+    std::vector<std::function<void()>> due;
+    {
+      std::lock_guard guard{mutex};
+      if (ready_locked())
+        throw std::logic_error("gale::promise: result already set");
+      store();
+      due.swap(callbacks);
+    }
+    ready_cv.notify_all();
+    for (auto& cb : due)
+      cb();
+  }
+};
+
+} // namespace detail
+
+/// The result of an operation that may not have finished yet, as Tornado's
+/// Future: wait for it (`get`), chain on it (`add_done_callback`, `then`),
+/// or `co_await` it. Copies share one state; a result is set once, by its
+/// `promise`. Failures are exceptions: `gale::error` for gale's errors.
+template <class T>
+class future {
+public:
+  using value_type = T;
+
+  future() = default;
+
+  bool valid() const noexcept { return state_ != nullptr; }
+
+  /// True once a result or an exception is set.
+  bool ready() const {
+    std::lock_guard guard{state_->mutex};
+    return state_->ready_locked();
+  }
+
+  /// Blocks until ready; returns the value or throws the exception.
+  T get() const {
+    std::unique_lock guard{state_->mutex};
+    state_->ready_cv.wait(guard, [&] { return state_->ready_locked(); });
+    return result_locked();
+  }
+
+  /// As `get`, but throws `gale::error(errc::timed_out)` after `limit`. The
+  /// operation itself goes on; a later `get` may still succeed.
+  template <class Rep, class Period>
+  T get(std::chrono::duration<Rep, Period> limit) const {
+    std::unique_lock guard{state_->mutex};
+    if (!state_->ready_cv.wait_for(guard, limit,
+                                   [&] { return state_->ready_locked(); }))
+      throw error{make_error_code(errc::timed_out), "gale::future::get"};
+    return result_locked();
+  }
+
+  /// Calls `cb(*this)` once ready: at once on this thread if it already is,
+  /// else on the thread that sets the result.
+  void add_done_callback(std::function<void(future)> cb) const {
+    {
+      std::lock_guard guard{state_->mutex};
+      if (!state_->ready_locked()) {
+        state_->callbacks.push_back([cb = std::move(cb), self = *this] { cb(self); });
+        return;
+      }
+    }
+    cb(*this);
+  }
+
+  /// A future of `f(value)`. An exception of this future or of `f` passes
+  /// to the new one. `f` runs where `add_done_callback` runs callbacks.
+  template <class F>
+  auto then(F f) const {
+    using U = std::conditional_t<std::is_void_v<T>, std::invoke_result_t<F>,
+                                 std::invoke_result_t<F, T>>;
+    promise<U> next;
+    auto result = next.get_future();
+    add_done_callback([f = std::move(f), next](future self) mutable {
+      try {
+        if constexpr (std::is_void_v<T>) {
+          self.get();
+          if constexpr (std::is_void_v<U>) {
+            f();
+            next.set_result();
+          } else {
+            next.set_result(f());
+          }
+        } else {
+          if constexpr (std::is_void_v<U>) {
+            f(self.get());
+            next.set_result();
+          } else {
+            next.set_result(f(self.get()));
+          }
+        }
+      } catch (...) {
+        next.set_exception(std::current_exception());
+      }
+    });
+    return result;
+  }
+
+  /// Completes `token` when ready, through the token's executor: use it as
+  /// `co_await f.async_wait(asio::use_awaitable)` in an Asio coroutine.
+  /// Signature `void(std::exception_ptr, T)` (or `void(std::exception_ptr)`).
+  template <class Token>
+  auto async_wait(Token&& token) const {
+    using sig = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr),
+                                   void(std::exception_ptr, T)>;
+    return asio::async_initiate<Token, sig>(
+      [self = *this](auto handler) {
+        auto work = asio::prefer(
+          asio::get_associated_executor(handler, asio::system_executor{}),
+          asio::execution::outstanding_work.tracked);
+        self.add_done_callback([handler = std::make_shared<decltype(handler)>(
+                                  std::move(handler)),
+                                work](future done) mutable {
+          asio::dispatch(work, [handler, done]() mutable {
+            std::exception_ptr ep;
+            detail::stored_t<T> v{};
+            try {
+              if constexpr (std::is_void_v<T>)
+                done.get();
+              else
+                v = done.get();
+            } catch (...) {
+              ep = std::current_exception();
+            }
+            if constexpr (std::is_void_v<T>)
+              std::move (*handler)(ep);
+            else
+              std::move (*handler)(ep, std::move(v));
+          });
+        });
+      },
+      token);
+  }
+
+  /// Lets any C++20 coroutine `co_await` this future. It resumes on the
+  /// thread that sets the result (or at once if ready).
+  auto operator co_await() const {
+    struct awaiter {
+      future self;
+      bool await_ready() const { return self.ready(); }
+      void await_suspend(std::coroutine_handle<> h) const {
+        self.add_done_callback([h](const future&) { h.resume(); });
+      }
+      T await_resume() const { return self.get(); }
+    };
+    return awaiter{*this};
+  }
+
+private:
+  friend class promise<T>;
+  explicit future(std::shared_ptr<detail::future_state<T>> s) : state_(std::move(s)) {}
+
+  T result_locked() const {
+    if (state_->exception)
+      std::rethrow_exception(state_->exception);
+    if constexpr (!std::is_void_v<T>)
+      return *state_->value;
+  }
+
+  std::shared_ptr<detail::future_state<T>> state_;
+};
+
+/// The producing side of a `gale::future` (Tornado's `set_result` and
+/// `set_exception`). Copies share one state.
+template <class T>
+class promise {
+public:
+  promise() : state_(std::make_shared<detail::future_state<T>>()) {}
+
+  future<T> get_future() const { return future<T>{state_}; }
+
+  template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
+  void set_result(U value) const {
+    state_->complete([&] { state_->value.emplace(std::move(value)); });
+  }
+
+  template <class U = T, class = std::enable_if_t<std::is_void_v<U>>>
+  void set_result() const {
+    state_->complete([&] { state_->value.emplace(); });
+  }
+
+  void set_exception(std::exception_ptr ep) const {
+    state_->complete([&] { state_->exception = std::move(ep); });
+  }
+
+  /// Fails the future with `gale::error(ec)`.
+  void set_error(std::error_code ec) const {
+    set_exception(std::make_exception_ptr(error{ec}));
+  }
+
+private:
+  std::shared_ptr<detail::future_state<T>> state_;
+};
+
+/// Completion token: the operation returns a `gale::future`.
+struct use_future_t {};
+inline constexpr use_future_t use_future{};
+
+} // namespace gale
+
+namespace asio {
+
+template <class T>
+class async_result<gale::use_future_t, void(std::error_code, T)> {
+public:
+  using return_type = gale::future<T>;
+
+  template <class Initiation, class... Args>
+  static return_type initiate(Initiation&& init, gale::use_future_t,
+                              Args&&... args) {
+    gale::promise<T> p;
+    auto f = p.get_future();
+    std::move(init)(
+      [p](std::error_code ec, T value) {
+        if (ec)
+          p.set_error(ec);
+        else
+          p.set_result(std::move(value));
+      },
+      std::forward<Args>(args)...);
+    return f;
+  }
+};
+
+template <>
+class async_result<gale::use_future_t, void(std::error_code)> {
+public:
+  using return_type = gale::future<void>;
+
+  template <class Initiation, class... Args>
+  static return_type initiate(Initiation&& init, gale::use_future_t,
+                              Args&&... args) {
+    gale::promise<void> p;
+    auto f = p.get_future();
+    std::move(init)(
+      [p](std::error_code ec) {
+        if (ec)
+          p.set_error(ec);
+        else
+          p.set_result();
+      },
+      std::forward<Args>(args)...);
+    return f;
+  }
+};
+
+} // namespace asio

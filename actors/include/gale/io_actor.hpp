@@ -1,0 +1,100 @@
+#pragma once
+
+#include "gale/atoms.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/timespan.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace gale {
+
+/// Chosen by the requester to name an operation for `cancel`; 0 means the
+/// operation cannot be cancelled. Unique per requester, not globally.
+using op_id = std::uint64_t;
+
+/// Names an open TCP connection of one I/O actor.
+using connection_id = std::uint64_t;
+
+/// Names an open listening socket of one I/O actor.
+using listener_id = std::uint64_t;
+
+/// Names a signal registration of one I/O actor.
+using signal_subscription = std::uint64_t;
+
+/// What `listen` opened: the listener and the port it is bound to.
+struct listener_info {
+  listener_id id = 0;
+  std::uint16_t port = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, listener_info& x) {
+  return f(caf::meta::type_name("gale::listener_info"), x.id, x.port);
+}
+
+inline bool operator==(const listener_info& x, const listener_info& y) {
+  return x.id == y.id && x.port == y.port;
+}
+
+/// A callback for a POSIX signal, run on the I/O actor's loop thread.
+/// Local only: it cannot cross a process boundary.
+using signal_callback = std::function<void(int signal_number)>;
+
+/// The I/O actor's message interface. Every operation that can wait takes an
+/// `op_id` (for `cancel`) and a timeout (zero: none) enforced on the loop,
+/// which cancels the I/O itself: a timed-out read loses no bytes.
+///
+/// | request | reply |
+/// |---|---|
+/// | `ping` | `pong`, answered by the actor itself (no loop hop) |
+/// | `sleep, op, duration` | nothing, after `duration` |
+/// | `resolve, op, timeout, host, service` | addresses as text |
+/// | `connect, op, timeout, host, service` | a connection id |
+/// | `read, op, timeout, connection, max` | 1 to `max` bytes; EOF is an error |
+/// | `write, op, timeout, connection, bytes` | the number of bytes written (all) |
+/// | `close, connection` | nothing; pending reads and writes fail |
+/// | `listen, host, port` | a `listener_info` (port 0 picks one) |
+/// | `accept, op, timeout, listener` | a connection id |
+/// | `cancel, op` | no reply; the operation fails with `errc::cancelled` |
+/// | `signal, number, actor` | an id; `actor` gets `(signal, number)` per delivery |
+/// | `signal, number, callback` | an id; the callback runs on the loop thread |
+/// | `unsignal, id` | nothing |
+///
+/// Errors come as `caf::error`; `gale::to_error_code` converts them.
+using io_actor = caf::typed_actor<
+  caf::replies_to<ping_atom>::with<pong_atom>,
+  caf::replies_to<sleep_atom, op_id, caf::timespan>::with<void>,
+  caf::replies_to<resolve_atom, op_id, caf::timespan, std::string,
+                  std::string>::with<std::vector<std::string>>,
+  caf::replies_to<connect_atom, op_id, caf::timespan, std::string,
+                  std::string>::with<connection_id>,
+  caf::replies_to<read_atom, op_id, caf::timespan, connection_id,
+                  std::uint32_t>::with<std::string>,
+  caf::replies_to<write_atom, op_id, caf::timespan, connection_id,
+                  std::string>::with<std::uint64_t>,
+  caf::replies_to<close_atom, connection_id>::with<void>,
+  caf::replies_to<listen_atom, std::string, std::uint16_t>::with<listener_info>,
+  caf::replies_to<accept_atom, op_id, caf::timespan, listener_id>::with<
+    connection_id>,
+  caf::reacts_to<cancel_atom, op_id>,
+  caf::replies_to<signal_atom, int, caf::actor>::with<signal_subscription>,
+  caf::replies_to<signal_atom, int, signal_callback>::with<signal_subscription>,
+  caf::replies_to<unsignal_atom, signal_subscription>::with<void>>;
+
+/// Spawns an I/O actor: it starts one loop thread, which it stops and joins
+/// when it terminates; every request still pending then fails with
+/// `errc::actor_down`. Send it an exit (or drop every handle to it) before
+/// the actor system is destroyed.
+io_actor spawn_io_actor(caf::actor_system& sys);
+
+} // namespace gale
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gale::signal_callback)

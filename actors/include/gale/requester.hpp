@@ -1,0 +1,184 @@
+#pragma once
+
+#include "gale/error.hpp"
+#include "gale/timeout.hpp"
+
+#include <gale/io/detail/unique_function.hpp>
+
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/post.hpp>
+#include <asio/prefer.hpp>
+#include <asio/system_executor.hpp>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_control_block.hpp>
+#include <caf/fwd.hpp>
+#include <caf/message.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <type_traits>
+
+namespace gale {
+
+namespace detail {
+
+class requester_core;
+
+/// Receives `(error, reply)` exactly once.
+using reply_handler = io::detail::unique_function<void(caf::error, caf::message)>;
+
+template <class R>
+using completion_signature_t = std::conditional_t<std::is_void_v<R>,
+                                                  void(std::error_code),
+                                                  void(std::error_code, R)>;
+
+/// Unpacks a reply: the value of type `R`, or why there is none.
+template <class R>
+std::error_code decode_reply(const caf::error& err, caf::message& reply,
+                             std::conditional_t<std::is_void_v<R>, int, R>& out) {
+  if (err)
+    return to_error_code(err);
+  if (reply.match_elements<caf::error>())
+    return to_error_code(reply.get_as<caf::error>(0));
+  if constexpr (std::is_void_v<R>) {
+    return {};
+  } else {
+    if (!reply.match_elements<R>())
+      return errc::unexpected_reply;
+    out = std::move(reply.get_mutable_as<R>(0));
+    return {};
+  }
+}
+
+} // namespace detail
+
+/// Sends requests to any actor from code that is not an actor, and hands
+/// each reply to an Asio completion token: a callback, `asio::use_future`,
+/// `asio::use_awaitable`, `gale::use_future`, `gale::to_queue(q)` or
+/// `gale::use_blocking`.
+///
+/// Replies arrive on a hidden actor of this requester without waking an
+/// extra thread. A completion runs through the handler's associated
+/// executor; a plain callback has none and runs on the thread that delivered
+/// the reply: a CAF worker, the I/O loop, or CAF's clock thread for
+/// timeouts. It must not block. Bind it with `asio::bind_executor` to move it.
+///
+/// Every request ends exactly once: with the reply, `errc::timed_out`,
+/// `errc::actor_down` (the receiver is or goes down, even if it drops the
+/// request silently), `errc::cancelled` (the token's cancellation slot fired,
+/// or this requester was destroyed), or the receiver's own error.
+/// Thread-safe.
+class requester {
+public:
+  explicit requester(caf::actor_system& sys);
+  ~requester();
+
+  requester(const requester&) = delete;
+  requester& operator=(const requester&) = delete;
+
+  /// Sends `msg` to `dest` and completes `token` with its reply of type `R`
+  /// (`void`: any reply). Signature: `void(std::error_code, R)`, or
+  /// `void(std::error_code)` for `void`. `R` must be default-constructible.
+  template <class R, class Handle, class Token>
+  auto async_request(const Handle& dest, timeout t, caf::message msg,
+                     Token&& token) {
+    return async_request_impl<R>(caf::actor_cast<caf::strong_actor_ptr>(dest),
+                                 t, std::move(msg), {}, std::forward<Token>(token));
+  }
+
+  /// As `async_request`, but cancellation calls `on_cancel` instead of
+  /// completing at once: for receivers that answer a cancelled operation
+  /// themselves (the I/O actor answers `errc::cancelled` after it stopped
+  /// the I/O, so no bytes are lost).
+  template <class R, class Token>
+  auto async_request_forwarding_cancel(const caf::strong_actor_ptr& dest,
+                                       timeout t, caf::message msg,
+                                       std::function<void()> on_cancel,
+                                       Token&& token) {
+    return async_request_impl<R>(dest, t, std::move(msg), std::move(on_cancel),
+                                 std::forward<Token>(token));
+  }
+
+  /// Sends `msg` to `dest` as an ordinary message from this requester.
+  void tell(const caf::strong_actor_ptr& dest, caf::message msg);
+
+  /// Untyped core of `async_request`: `handler` runs on the thread that
+  /// delivers the outcome. Returns an id for `cancel`.
+  std::uint64_t send(caf::strong_actor_ptr dest, timeout t, caf::message msg,
+                     detail::reply_handler handler);
+
+  /// Ends request `id` with `errc::cancelled` if it is still pending.
+  bool cancel(std::uint64_t id);
+
+  /// A number unique within this requester, for naming operations.
+  std::uint64_t next_op_id() noexcept;
+
+  caf::actor_system& system() const noexcept;
+
+private:
+  template <class R, class Token>
+  auto async_request_impl(caf::strong_actor_ptr dest, timeout t,
+                          caf::message msg, std::function<void()> on_cancel,
+                          Token&& token) {
+    return asio::async_initiate<Token, detail::completion_signature_t<R>>(
+      [this](auto handler, caf::strong_actor_ptr dest, timeout t,
+             caf::message msg, std::function<void()> on_cancel) {
+        start<R>(std::move(dest), t, std::move(msg), std::move(on_cancel),
+                 std::move(handler));
+      },
+      token, std::move(dest), t, std::move(msg), std::move(on_cancel));
+  }
+
+  template <class R, class Handler>
+  void start(caf::strong_actor_ptr dest, timeout t, caf::message msg,
+             std::function<void()> on_cancel, Handler handler) {
+    auto work = asio::prefer(
+      asio::get_associated_executor(handler, asio::system_executor{}),
+      asio::execution::outstanding_work.tracked);
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    // A reply that arrives while we are still initiating (a dead receiver
+    // bounces at once) is posted, never run inside the initiating call.
+    auto initiating = std::make_shared<std::atomic<bool>>(true);
+    auto id = send(
+      std::move(dest), t, std::move(msg),
+      [handler = std::move(handler), work = std::move(work),
+       initiating](caf::error err, caf::message reply) mutable {
+        std::conditional_t<std::is_void_v<R>, int, R> value{};
+        auto ec = detail::decode_reply<R>(err, reply, value);
+        auto complete = [handler = std::move(handler), ec,
+                         value = std::move(value)]() mutable {
+          if constexpr (std::is_void_v<R>)
+            std::move(handler)(ec);
+          else
+            std::move(handler)(ec, std::move(value));
+        };
+        if (initiating->load())
+          asio::post(work, std::move(complete));
+        else
+          asio::dispatch(work, std::move(complete));
+      });
+    initiating->store(false);
+    if (slot.is_connected()) {
+      slot.assign([weak = std::weak_ptr<detail::requester_core>{core_}, id,
+                   on_cancel = std::move(on_cancel)](asio::cancellation_type) {
+        if (on_cancel)
+          on_cancel();
+        else if (auto core = weak.lock())
+          cancel_in(*core, id);
+      });
+    }
+  }
+
+  static void cancel_in(detail::requester_core& core, std::uint64_t id);
+
+  std::shared_ptr<detail::requester_core> core_;
+};
+
+} // namespace gale

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "gale/io_actor.hpp"
+
+#include <caf/type_id.hpp>
+
+// Type ids for every gale message type that may cross a process boundary.
+// Register them on both ends with `gale::configure(cfg)`.
+CAF_BEGIN_TYPE_ID_BLOCK(gale, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(gale, (gale::listener_info))
+CAF_END_TYPE_ID_BLOCK(gale)
+
+namespace gale {
+
+/// Registers gale's message types and error rendering with a CAF
+/// configuration. Call it before creating the actor system, in every
+/// process that exchanges gale messages.
+void configure(caf::actor_system_config& cfg);
+
+} // namespace gale

@@ -1,0 +1,155 @@
+#include "gale/io_actor.hpp"
+
+#include "gale/error.hpp"
+#include "io_engine.hpp"
+
+#include <gale/io/loop.hpp>
+#include <gale/io/signals.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace gale {
+
+namespace {
+
+struct io_actor_state {
+  // Declared first, destroyed last: the engine's sockets and the handlers
+  // pending on the loop must go while its io_context still exists.
+  io::loop loop;
+  std::shared_ptr<detail::io_engine> engine;
+  std::unique_ptr<io::signal_registry> signals;
+
+  static inline const char* name = "gale.io_actor";
+
+  ~io_actor_state() {
+    // The loop thread is gone after stop(): the engine may be touched here.
+    loop.stop();
+    if (engine)
+      engine->shutdown();
+    signals.reset();
+    engine.reset();
+  }
+};
+
+using self_pointer = io_actor::stateful_pointer<io_actor_state>;
+
+/// Starts a loop-side operation for the current request: the reply comes
+/// from the loop thread through a reply slot, never from this actor.
+template <class F>
+void start(self_pointer self, op_id id, caf::timespan timeout, F&& run) {
+  detail::op_ticket ticket{caf::actor_cast<caf::actor_addr>(self->current_sender()),
+                           id, timeout,
+                           detail::reply_slot::for_current_message(self)};
+  self->state.loop.post(
+    [engine = self->state.engine, ticket = std::move(ticket),
+     run = std::forward<F>(run)]() mutable { run(*engine, std::move(ticket)); });
+}
+
+template <class F>
+void start_simple(self_pointer self, F&& run) {
+  self->state.loop.post([engine = self->state.engine,
+                         reply = detail::reply_slot::for_current_message(self),
+                         run = std::forward<F>(run)]() mutable {
+    run(*engine, std::move(reply));
+  });
+}
+
+caf::result<signal_subscription> watch_signal(self_pointer self, int number,
+                                              signal_callback cb) {
+  try {
+    return self->state.signals->on(number, std::move(cb));
+  } catch (const std::invalid_argument& e) {
+    return make_error(errc::invalid_argument, e.what());
+  }
+}
+
+io_actor::behavior_type io_actor_impl(self_pointer self) {
+  auto& st = self->state;
+  st.loop.start();
+  st.engine = std::make_shared<detail::io_engine>(st.loop.executor());
+  st.signals = std::make_unique<io::signal_registry>(st.loop.executor());
+  return {
+    [](ping_atom) { return pong_atom_v; },
+    [self](sleep_atom, op_id id, caf::timespan duration) -> caf::delegated<void> {
+      start(self, id, caf::timespan::zero(),
+            [duration](auto& e, auto t) { e.sleep(std::move(t), duration); });
+      return {};
+    },
+    [self](resolve_atom, op_id id, caf::timespan timeout, std::string& host,
+           std::string& service) -> caf::delegated<std::vector<std::string>> {
+      start(self, id, timeout,
+            [h = std::move(host), s = std::move(service)](auto& e, auto t) mutable {
+              e.resolve(std::move(t), std::move(h), std::move(s));
+            });
+      return {};
+    },
+    [self](connect_atom, op_id id, caf::timespan timeout, std::string& host,
+           std::string& service) -> caf::delegated<connection_id> {
+      start(self, id, timeout,
+            [h = std::move(host), s = std::move(service)](auto& e, auto t) mutable {
+              e.connect(std::move(t), std::move(h), std::move(s));
+            });
+      return {};
+    },
+    [self](read_atom, op_id id, caf::timespan timeout, connection_id c,
+           std::uint32_t max) -> caf::delegated<std::string> {
+      start(self, id, timeout,
+            [c, max](auto& e, auto t) { e.read(std::move(t), c, max); });
+      return {};
+    },
+    [self](write_atom, op_id id, caf::timespan timeout, connection_id c,
+           std::string& bytes) -> caf::delegated<std::uint64_t> {
+      start(self, id, timeout, [c, b = std::move(bytes)](auto& e, auto t) mutable {
+        e.write(std::move(t), c, std::move(b));
+      });
+      return {};
+    },
+    [self](close_atom, connection_id c) -> caf::delegated<void> {
+      start_simple(self, [c](auto& e, auto r) { e.close(std::move(r), c); });
+      return {};
+    },
+    [self](listen_atom, std::string& host,
+           std::uint16_t port) -> caf::delegated<listener_info> {
+      start_simple(self, [h = std::move(host), port](auto& e, auto r) {
+        e.listen(std::move(r), h, port);
+      });
+      return {};
+    },
+    [self](accept_atom, op_id id, caf::timespan timeout,
+           listener_id l) -> caf::delegated<connection_id> {
+      start(self, id, timeout, [l](auto& e, auto t) { e.accept(std::move(t), l); });
+      return {};
+    },
+    [self](cancel_atom, op_id id) {
+      self->state.loop.post(
+        [engine = self->state.engine,
+         requester = caf::actor_cast<caf::actor_addr>(self->current_sender()),
+         id] { engine->cancel(requester, id); });
+    },
+    [self](signal_atom, int number,
+           caf::actor& subscriber) -> caf::result<signal_subscription> {
+      // anon_send is the loop thread's safe way into the actor world.
+      return watch_signal(self, number, [subscriber](int n) {
+        caf::anon_send(subscriber, signal_atom_v, n);
+      });
+    },
+    [self](signal_atom, int number,
+           signal_callback& cb) -> caf::result<signal_subscription> {
+      return watch_signal(self, number, std::move(cb));
+    },
+    [self](unsignal_atom, signal_subscription id) {
+      self->state.signals->remove(id);
+    },
+  };
+}
+
+} // namespace
+
+io_actor spawn_io_actor(caf::actor_system& sys) {
+  return sys.spawn(io_actor_impl);
+}
+
+} // namespace gale

@@ -1,0 +1,235 @@
+#include "io_engine.hpp"
+
+#include "gale/error.hpp"
+
+#include <gale/io/timers.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+
+#include <caf/make_message.hpp>
+
+#include <optional>
+
+namespace gale::detail {
+
+struct io_engine::pending_op {
+  std::pair<caf::actor_addr, op_id> key;
+  reply_slot reply;
+  asio::cancellation_signal signal;
+  std::optional<asio::steady_timer> deadline;
+  std::optional<errc> stopped_by;
+  bool reply_at_once_on_stop = false;
+
+  auto slot() { return signal.slot(); }
+};
+
+io_engine::io_engine(const asio::any_io_executor& ex) : ex_(ex) {
+}
+
+io_engine::op_ptr io_engine::begin(op_ticket t, bool reply_at_once_on_stop) {
+  auto op = std::make_shared<pending_op>();
+  op->key = {std::move(t.requester), t.id};
+  op->reply = std::move(t.reply);
+  op->reply_at_once_on_stop = reply_at_once_on_stop;
+  if (t.id != 0)
+    ops_[op->key] = op;
+  if (t.timeout > caf::timespan::zero()) {
+    op->deadline.emplace(ex_, t.timeout);
+    op->deadline->async_wait(
+      [self = shared_from_this(), weak = std::weak_ptr{op}](std::error_code ec) {
+        if (auto op = weak.lock(); op && !ec)
+          self->stop(op, errc::timed_out);
+      });
+  }
+  return op;
+}
+
+void io_engine::stop(const op_ptr& op, errc reason) {
+  if (op->stopped_by || !op->reply.pending())
+    return;
+  op->stopped_by = reason;
+  op->signal.emit(asio::cancellation_type::terminal);
+  if (op->reply_at_once_on_stop) {
+    forget(op);
+    op->reply.deliver(make_error(reason));
+  }
+}
+
+void io_engine::forget(const op_ptr& op) {
+  if (op->key.second != 0) {
+    auto i = ops_.find(op->key);
+    if (i != ops_.end() && i->second.lock() == op)
+      ops_.erase(i);
+  }
+  if (op->deadline)
+    op->deadline->cancel();
+}
+
+void io_engine::finish(const op_ptr& op, std::error_code ec,
+                       caf::message result) {
+  forget(op);
+  if (!op->reply.pending())
+    return;
+  if (ec && op->stopped_by)
+    op->reply.deliver(make_error(*op->stopped_by));
+  else if (ec)
+    op->reply.deliver(to_caf_error(ec));
+  else
+    op->reply.deliver(std::move(result));
+}
+
+void io_engine::sleep(op_ticket t, caf::timespan duration) {
+  auto op = begin(std::move(t), false);
+  auto timer = std::make_shared<asio::steady_timer>(ex_, duration);
+  timer->async_wait(asio::bind_cancellation_slot(
+    op->slot(), [self = shared_from_this(), op, timer](std::error_code ec) {
+      self->finish(op, ec, caf::make_message());
+    }));
+}
+
+void io_engine::resolve(op_ticket t, std::string host, std::string service) {
+  auto op = begin(std::move(t), true);
+  io::async_resolve(
+    ex_, std::move(host), std::move(service),
+    asio::bind_cancellation_slot(op->slot(), [self = shared_from_this(), op](
+                                               std::error_code ec,
+                                               io::endpoints eps) {
+      std::vector<std::string> addresses;
+      for (const auto& ep : eps)
+        addresses.push_back(ep.address().to_string());
+      self->finish(op, ec, caf::make_message(std::move(addresses)));
+    }));
+}
+
+void io_engine::connect(op_ticket t, std::string host, std::string service) {
+  auto op = begin(std::move(t), true);
+  io::async_connect(
+    ex_, std::move(host), std::move(service),
+    asio::bind_cancellation_slot(op->slot(), [self = shared_from_this(), op](
+                                               std::error_code ec,
+                                               io::tcp::socket socket) {
+      if (ec || !op->reply.pending()) {
+        self->finish(op, ec ? ec : asio::error::operation_aborted, {});
+        return; // a late connection after a stop is dropped, closed
+      }
+      auto id = self->next_id_++;
+      socket.set_option(io::tcp::no_delay(true), ec);
+      self->connections_.emplace(
+        id, std::make_shared<io::tcp::socket>(std::move(socket)));
+      self->finish(op, {}, caf::make_message(id));
+    }));
+}
+
+void io_engine::read(op_ticket t, connection_id c, std::uint32_t max) {
+  auto i = connections_.find(c);
+  if (i == connections_.end()) {
+    t.reply.deliver(make_error(errc::unknown_connection));
+    return;
+  }
+  auto op = begin(std::move(t), false);
+  auto socket = i->second;
+  auto buffer = std::make_shared<std::string>(max == 0 ? 1 : max, '\0');
+  socket->async_read_some(
+    asio::buffer(*buffer),
+    asio::bind_cancellation_slot(op->slot(), [self = shared_from_this(), op,
+                                              socket, buffer](std::error_code ec,
+                                                              std::size_t n) {
+      // Bytes that arrived before a stop took effect are delivered.
+      if (n > 0)
+        ec = {};
+      buffer->resize(n);
+      self->finish(op, ec, caf::make_message(std::move(*buffer)));
+    }));
+}
+
+void io_engine::write(op_ticket t, connection_id c, std::string bytes) {
+  auto i = connections_.find(c);
+  if (i == connections_.end()) {
+    t.reply.deliver(make_error(errc::unknown_connection));
+    return;
+  }
+  auto op = begin(std::move(t), false);
+  auto socket = i->second;
+  auto buffer = std::make_shared<std::string>(std::move(bytes));
+  asio::async_write(
+    *socket, asio::buffer(*buffer),
+    asio::bind_cancellation_slot(op->slot(), [self = shared_from_this(), op,
+                                              socket, buffer](std::error_code ec,
+                                                              std::size_t n) {
+      self->finish(op, ec, caf::make_message(static_cast<std::uint64_t>(n)));
+    }));
+}
+
+void io_engine::accept(op_ticket t, listener_id l) {
+  auto i = listeners_.find(l);
+  if (i == listeners_.end()) {
+    t.reply.deliver(make_error(errc::unknown_listener));
+    return;
+  }
+  auto op = begin(std::move(t), false);
+  auto acceptor = i->second;
+  acceptor->async_accept(asio::bind_cancellation_slot(
+    op->slot(), [self = shared_from_this(), op,
+                 acceptor](std::error_code ec, io::tcp::socket socket) {
+      if (ec) {
+        self->finish(op, ec, {});
+        return;
+      }
+      auto id = self->next_id_++;
+      socket.set_option(io::tcp::no_delay(true), ec);
+      self->connections_.emplace(
+        id, std::make_shared<io::tcp::socket>(std::move(socket)));
+      self->finish(op, {}, caf::make_message(id));
+    }));
+}
+
+void io_engine::close(reply_slot reply, connection_id c) {
+  auto i = connections_.find(c);
+  if (i == connections_.end()) {
+    reply.deliver(make_error(errc::unknown_connection));
+    return;
+  }
+  std::error_code ignored;
+  i->second->shutdown(io::tcp::socket::shutdown_both, ignored);
+  i->second->close(ignored);
+  connections_.erase(i);
+  reply.deliver(caf::make_message());
+}
+
+void io_engine::listen(reply_slot reply, const std::string& host,
+                       std::uint16_t port) {
+  std::error_code ec;
+  auto acceptor = io::listen(ex_, host, port, ec);
+  if (ec) {
+    reply.deliver(to_caf_error(ec));
+    return;
+  }
+  auto bound = acceptor.local_endpoint(ec).port();
+  auto id = next_id_++;
+  listeners_.emplace(id, std::make_shared<io::tcp::acceptor>(std::move(acceptor)));
+  reply.deliver(caf::make_message(listener_info{id, bound}));
+}
+
+void io_engine::cancel(const caf::actor_addr& requester, op_id id) {
+  auto i = ops_.find({requester, id});
+  if (i == ops_.end())
+    return;
+  if (auto op = i->second.lock())
+    stop(op, errc::cancelled);
+}
+
+void io_engine::shutdown() {
+  std::error_code ignored;
+  for (auto& [id, socket] : connections_)
+    socket->close(ignored);
+  for (auto& [id, acceptor] : listeners_)
+    acceptor->close(ignored);
+  connections_.clear();
+  listeners_.clear();
+  ops_.clear();
+}
+
+} // namespace gale::detail

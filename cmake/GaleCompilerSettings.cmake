@@ -1,0 +1,28 @@
+# Warnings, sanitizers and compiler caching for gale's own targets.
+
+find_program(GALE_CCACHE ccache)
+if(GALE_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${GALE_CCACHE}")
+endif()
+
+# gale_target_defaults(<target>): warnings for code we write. CAF's and
+# Asio's headers come in as system headers and stay quiet.
+function(gale_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(GALE_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(GALE_SANITIZE)
+  add_compile_options(-fsanitize=${GALE_SANITIZE} -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${GALE_SANITIZE})
+  if(GALE_SANITIZE MATCHES "undefined")
+    add_compile_options(-fno-sanitize-recover=undefined)
+  endif()
+  if(GALE_SANITIZE MATCHES "thread")
+    # g++ 12 cannot instrument atomic_thread_fence; Asio's fenced blocks
+    # would warn on every TU.
+    add_compile_definitions(ASIO_DISABLE_FENCED_BLOCK)
+  endif()
+endif()

@@ -1,0 +1,110 @@
+#include "gale/io/signals.hpp"
+
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <stdexcept>
+#include <vector>
+
+namespace gale::io {
+
+// Lives on the loop: every member but `next_id` is touched by the loop
+// thread only; the public functions post to it.
+struct signal_registry::impl : std::enable_shared_from_this<impl> {
+  explicit impl(const asio::any_io_executor& ex) : signals(ex) {
+  }
+
+  asio::signal_set signals;
+  std::map<subscription, std::pair<int, callback>> callbacks;
+  std::atomic<subscription> next_id{1};
+  bool waiting = false;
+  bool closed = false;
+
+  std::size_t watchers(int signo) const {
+    std::size_t n = 0;
+    for (const auto& [id, entry] : callbacks)
+      n += entry.first == signo ? 1 : 0;
+    return n;
+  }
+
+  void add(subscription id, int signo, callback cb) {
+    if (closed)
+      return;
+    std::error_code ignored;
+    if (watchers(signo) == 0)
+      signals.add(signo, ignored);
+    callbacks.emplace(id, std::pair{signo, std::move(cb)});
+    wait();
+  }
+
+  void erase(subscription id) {
+    auto i = callbacks.find(id);
+    if (i == callbacks.end())
+      return;
+    int signo = i->second.first;
+    callbacks.erase(i);
+    std::error_code ignored;
+    if (watchers(signo) == 0)
+      signals.remove(signo, ignored);
+  }
+
+  void wait() {
+    if (waiting)
+      return;
+    waiting = true;
+    signals.async_wait([self = shared_from_this()](std::error_code ec, int signo) {
+      self->waiting = false;
+      if (ec || self->closed)
+        return;
+      // Copy first: a callback may add or remove registrations.
+      std::vector<callback> due;
+      for (const auto& [id, entry] : self->callbacks)
+        if (entry.first == signo)
+          due.push_back(entry.second);
+      for (auto& cb : due)
+        cb(signo);
+      if (!self->callbacks.empty())
+        self->wait();
+    });
+  }
+
+  void close() {
+    closed = true;
+    callbacks.clear();
+    std::error_code ignored;
+    signals.clear(ignored);
+    signals.cancel(ignored);
+  }
+};
+
+signal_registry::signal_registry(const asio::any_io_executor& ex)
+  : impl_(std::make_shared<impl>(ex)) {
+}
+
+signal_registry::~signal_registry() {
+  asio::post(impl_->signals.get_executor(), [i = impl_] { i->close(); });
+}
+
+signal_registry::subscription signal_registry::on(int signal_number,
+                                                  callback cb) {
+  if (signal_number <= 0 || signal_number >= NSIG || signal_number == SIGKILL
+      || signal_number == SIGSTOP)
+    throw std::invalid_argument("gale::io::signal_registry: signal "
+                                + std::to_string(signal_number)
+                                + " cannot be caught");
+  auto id = impl_->next_id++;
+  asio::post(impl_->signals.get_executor(),
+             [i = impl_, id, signal_number, cb = std::move(cb)]() mutable {
+               i->add(id, signal_number, std::move(cb));
+             });
+  return id;
+}
+
+void signal_registry::remove(subscription id) {
+  asio::post(impl_->signals.get_executor(), [i = impl_, id] { i->erase(id); });
+}
+
+} // namespace gale::io
