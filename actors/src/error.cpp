@@ -87,7 +87,8 @@ caf::error to_caf_error(const std::error_code& ec) {
   int code = ec.value();
   if (cat == error_category())
     return make_error(static_cast<errc>(code));
-  if ((cat == std::system_category() || cat == std::generic_category())
+  if ((cat == asio::error::get_system_category() || cat == std::system_category()
+       || cat == std::generic_category())
       && code > 0 && code < 256)
     return with_text(system_atom, code);
   if (cat == asio::error::get_netdb_category() && code > 0 && code < 256)
@@ -107,8 +108,10 @@ std::error_code to_error_code(const caf::error& err) {
   int code = err.code();
   if (category == gale_atom)
     return {code, error_category()};
+  // Asio's own system category, so that errors compare equal to
+  // asio::error::* in every style, as they do on the loop itself.
   if (category == system_atom)
-    return {code, std::system_category()};
+    return {code, asio::error::get_system_category()};
   if (category == netdb_atom)
     return {code, asio::error::get_netdb_category()};
   if (category == addrinfo_atom)

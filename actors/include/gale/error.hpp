@@ -43,7 +43,9 @@ caf::error make_error(errc e, std::string context);
 
 /// Converts an error of the I/O layer into a CAF error that keeps its code
 /// across processes: system, netdb, addrinfo and Asio's misc errors map to
-/// categories of their own; anything else becomes `errc::io_error`.
+/// categories of their own (system errors come back in Asio's system
+/// category, comparable with `asio::error::*`); anything else becomes
+/// `errc::io_error`.
 caf::error to_caf_error(const std::error_code& ec);
 
 /// The inverse of `to_caf_error`; also maps CAF's own errors: a request

@@ -36,6 +36,27 @@ namespace detail {
 template <class T>
 using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
+template <class T>
+struct wait_signature {
+  using type = void(std::exception_ptr, T);
+};
+
+template <>
+struct wait_signature<void> {
+  using type = void(std::exception_ptr);
+};
+
+/// What `f` returns when given a `T` (nothing for `void`).
+template <class F, class T>
+struct continuation_result {
+  using type = std::invoke_result_t<F, T>;
+};
+
+template <class F>
+struct continuation_result<F, void> {
+  using type = std::invoke_result_t<F>;
+};
+
 /// The state a promise and its futures share.
 template <class T>
 struct future_state {
@@ -119,8 +140,7 @@ public:
   /// to the new one. `f` runs where `add_done_callback` runs callbacks.
   template <class F>
   auto then(F f) const {
-    using U = std::conditional_t<std::is_void_v<T>, std::invoke_result_t<F>,
-                                 std::invoke_result_t<F, T>>;
+    using U = typename detail::continuation_result<F, T>::type;
     promise<U> next;
     auto result = next.get_future();
     add_done_callback([f = std::move(f), next](future self) mutable {
@@ -153,9 +173,7 @@ public:
   /// Signature `void(std::exception_ptr, T)` (or `void(std::exception_ptr)`).
   template <class Token>
   auto async_wait(Token&& token) const {
-    using sig = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr),
-                                   void(std::exception_ptr, T)>;
-    return asio::async_initiate<Token, sig>(
+    return asio::async_initiate<Token, typename detail::wait_signature<T>::type>(
       [self = *this](auto handler) {
         auto work = asio::prefer(
           asio::get_associated_executor(handler, asio::system_executor{}),

@@ -35,9 +35,17 @@ class requester_core;
 using reply_handler = io::detail::unique_function<void(caf::error, caf::message)>;
 
 template <class R>
-using completion_signature_t = std::conditional_t<std::is_void_v<R>,
-                                                  void(std::error_code),
-                                                  void(std::error_code, R)>;
+struct completion_signature {
+  using type = void(std::error_code, R);
+};
+
+template <>
+struct completion_signature<void> {
+  using type = void(std::error_code);
+};
+
+template <class R>
+using completion_signature_t = typename completion_signature<R>::type;
 
 /// Unpacks a reply: the value of type `R`, or why there is none.
 template <class R>

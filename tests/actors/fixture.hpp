@@ -1,0 +1,46 @@
+#pragma once
+
+#include "gale/io_actor.hpp"
+#include "gale/type_ids.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+#include <chrono>
+#include <thread>
+
+namespace gale::test {
+
+struct config : caf::actor_system_config {
+  config() {
+    configure(*this);
+  }
+};
+
+/// An actor system with one I/O actor, torn down as users should: the I/O
+/// actor gets an exit before the system is destroyed.
+struct fixture {
+  config cfg;
+  caf::actor_system sys{cfg};
+  io_actor io = spawn_io_actor(sys);
+
+  ~fixture() {
+    caf::anon_send_exit(io, caf::exit_reason::user_shutdown);
+  }
+};
+
+/// Polls `pred` until it holds or `limit` passes.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds{5}) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{2});
+  }
+  return true;
+}
+
+} // namespace gale::test
