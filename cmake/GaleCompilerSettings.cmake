@@ -17,9 +17,9 @@ endfunction()
 if(GALE_SANITIZE)
   add_compile_options(-fsanitize=${GALE_SANITIZE} -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${GALE_SANITIZE})
-  if(GALE_SANITIZE MATCHES "undefined")
-    add_compile_options(-fno-sanitize-recover=undefined)
-  endif()
+  # UBSan findings halt the run through UBSAN_OPTIONS=halt_on_error=1 (see
+  # the asan test preset); compiling them as non-recoverable would also make
+  # them impossible to suppress.
   if(GALE_SANITIZE MATCHES "thread")
     # g++ 12 cannot instrument atomic_thread_fence; Asio's fenced blocks
     # would warn on every TU.

@@ -13,34 +13,32 @@ namespace {
 
 class gale_category final : public std::error_category {
 public:
-  const char* name() const noexcept override {
-    return "gale";
-  }
+  const char* name() const noexcept override { return "gale"; }
 
   std::string message(int code) const override {
     switch (static_cast<errc>(code)) {
-      case errc::timed_out:
-        return "timed out";
-      case errc::cancelled:
-        return "cancelled";
-      case errc::actor_down:
-        return "actor is down";
-      case errc::unexpected_reply:
-        return "unexpected reply type";
-      case errc::invalid_handle:
-        return "request sent to an invalid actor handle";
-      case errc::unknown_connection:
-        return "unknown connection";
-      case errc::unknown_listener:
-        return "unknown listener";
-      case errc::would_block_loop:
-        return "blocking call on an I/O loop thread would deadlock";
-      case errc::invalid_argument:
-        return "invalid argument";
-      case errc::actor_error:
-        return "actor error";
-      case errc::io_error:
-        return "I/O error";
+    case errc::timed_out:
+      return "timed out";
+    case errc::cancelled:
+      return "cancelled";
+    case errc::actor_down:
+      return "actor is down";
+    case errc::unexpected_reply:
+      return "unexpected reply type";
+    case errc::invalid_handle:
+      return "request sent to an invalid actor handle";
+    case errc::unknown_connection:
+      return "unknown connection";
+    case errc::unknown_listener:
+      return "unknown listener";
+    case errc::would_block_loop:
+      return "blocking call on an I/O loop thread would deadlock";
+    case errc::invalid_argument:
+      return "invalid argument";
+    case errc::actor_error:
+      return "actor error";
+    case errc::io_error:
+      return "I/O error";
     }
     return "unknown gale error " + std::to_string(code);
   }
@@ -87,8 +85,8 @@ caf::error to_caf_error(const std::error_code& ec) {
   int code = ec.value();
   if (cat == error_category())
     return make_error(static_cast<errc>(code));
-  if ((cat == asio::error::get_system_category() || cat == std::system_category()
-       || cat == std::generic_category())
+  if ((cat == asio::error::get_system_category()
+       || cat == std::system_category() || cat == std::generic_category())
       && code > 0 && code < 256)
     return with_text(system_atom, code);
   if (cat == asio::error::get_netdb_category() && code > 0 && code < 256)
@@ -98,7 +96,8 @@ caf::error to_caf_error(const std::error_code& ec) {
     return with_text(addrinfo_atom, -code);
   if (cat == asio::error::get_misc_category() && code > 0 && code < 256)
     return with_text(misc_atom, code);
-  return make_error(errc::io_error, std::string{cat.name()} + ": " + ec.message());
+  return make_error(errc::io_error,
+                    std::string{cat.name()} + ": " + ec.message());
 }
 
 std::error_code to_error_code(const caf::error& err) {
@@ -120,17 +119,17 @@ std::error_code to_error_code(const caf::error& err) {
     return {code, asio::error::get_misc_category()};
   if (category == caf::atom("system")) {
     switch (static_cast<caf::sec>(code)) {
-      case caf::sec::request_timeout:
-        return errc::timed_out;
-      case caf::sec::request_receiver_down:
-      case caf::sec::no_route_to_receiving_node:
-      case caf::sec::cannot_forward_to_invalid_actor:
-        return errc::actor_down;
-      case caf::sec::unexpected_response:
-      case caf::sec::unexpected_message:
-        return errc::unexpected_reply;
-      default:
-        return errc::actor_error;
+    case caf::sec::request_timeout:
+      return errc::timed_out;
+    case caf::sec::request_receiver_down:
+    case caf::sec::no_route_to_receiving_node:
+    case caf::sec::cannot_forward_to_invalid_actor:
+      return errc::actor_down;
+    case caf::sec::unexpected_response:
+    case caf::sec::unexpected_message:
+      return errc::unexpected_reply;
+    default:
+      return errc::actor_error;
     }
   }
   if (category == caf::atom("exit"))

@@ -40,21 +40,22 @@ using self_pointer = io_actor::stateful_pointer<io_actor_state>;
 /// from the loop thread through a reply slot, never from this actor.
 template <class F>
 void start(self_pointer self, op_id id, caf::timespan timeout, F&& run) {
-  detail::op_ticket ticket{caf::actor_cast<caf::actor_addr>(self->current_sender()),
-                           id, timeout,
-                           detail::reply_slot::for_current_message(self)};
-  self->state.loop.post(
-    [engine = self->state.engine, ticket = std::move(ticket),
-     run = std::forward<F>(run)]() mutable { run(*engine, std::move(ticket)); });
+  detail::op_ticket ticket{
+    caf::actor_cast<caf::actor_addr>(self->current_sender()), id, timeout,
+    detail::reply_slot::for_current_message(self)};
+  self->state.loop.post([engine = self->state.engine,
+                         ticket = std::move(ticket),
+                         run = std::forward<F>(run)]() mutable {
+    run(*engine, std::move(ticket));
+  });
 }
 
 template <class F>
 void start_simple(self_pointer self, F&& run) {
-  self->state.loop.post([engine = self->state.engine,
-                         reply = detail::reply_slot::for_current_message(self),
-                         run = std::forward<F>(run)]() mutable {
-    run(*engine, std::move(reply));
-  });
+  self->state.loop.post(
+    [engine = self->state.engine,
+     reply = detail::reply_slot::for_current_message(self),
+     run = std::forward<F>(run)]() mutable { run(*engine, std::move(reply)); });
 }
 
 caf::result<signal_subscription> watch_signal(self_pointer self, int number,
@@ -73,25 +74,28 @@ io_actor::behavior_type io_actor_impl(self_pointer self) {
   st.signals = std::make_unique<io::signal_registry>(st.loop.executor());
   return {
     [](ping_atom) { return pong_atom_v; },
-    [self](sleep_atom, op_id id, caf::timespan duration) -> caf::delegated<void> {
+    [self](sleep_atom, op_id id,
+           caf::timespan duration) -> caf::delegated<void> {
       start(self, id, caf::timespan::zero(),
             [duration](auto& e, auto t) { e.sleep(std::move(t), duration); });
       return {};
     },
     [self](resolve_atom, op_id id, caf::timespan timeout, std::string& host,
            std::string& service) -> caf::delegated<std::vector<std::string>> {
-      start(self, id, timeout,
-            [h = std::move(host), s = std::move(service)](auto& e, auto t) mutable {
-              e.resolve(std::move(t), std::move(h), std::move(s));
-            });
+      start(
+        self, id, timeout,
+        [h = std::move(host), s = std::move(service)](auto& e, auto t) mutable {
+          e.resolve(std::move(t), std::move(h), std::move(s));
+        });
       return {};
     },
     [self](connect_atom, op_id id, caf::timespan timeout, std::string& host,
            std::string& service) -> caf::delegated<connection_id> {
-      start(self, id, timeout,
-            [h = std::move(host), s = std::move(service)](auto& e, auto t) mutable {
-              e.connect(std::move(t), std::move(h), std::move(s));
-            });
+      start(
+        self, id, timeout,
+        [h = std::move(host), s = std::move(service)](auto& e, auto t) mutable {
+          e.connect(std::move(t), std::move(h), std::move(s));
+        });
       return {};
     },
     [self](read_atom, op_id id, caf::timespan timeout, connection_id c,
@@ -102,9 +106,10 @@ io_actor::behavior_type io_actor_impl(self_pointer self) {
     },
     [self](write_atom, op_id id, caf::timespan timeout, connection_id c,
            std::string& bytes) -> caf::delegated<std::uint64_t> {
-      start(self, id, timeout, [c, b = std::move(bytes)](auto& e, auto t) mutable {
-        e.write(std::move(t), c, std::move(b));
-      });
+      start(self, id, timeout,
+            [c, b = std::move(bytes)](auto& e, auto t) mutable {
+              e.write(std::move(t), c, std::move(b));
+            });
       return {};
     },
     [self](close_atom, connection_id c) -> caf::delegated<void> {
@@ -120,7 +125,8 @@ io_actor::behavior_type io_actor_impl(self_pointer self) {
     },
     [self](accept_atom, op_id id, caf::timespan timeout,
            listener_id l) -> caf::delegated<connection_id> {
-      start(self, id, timeout, [l](auto& e, auto t) { e.accept(std::move(t), l); });
+      start(self, id, timeout,
+            [l](auto& e, auto t) { e.accept(std::move(t), l); });
       return {};
     },
     [self](cancel_atom, op_id id) {

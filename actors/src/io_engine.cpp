@@ -26,8 +26,7 @@ struct io_engine::pending_op {
   auto slot() { return signal.slot(); }
 };
 
-io_engine::io_engine(const asio::any_io_executor& ex) : ex_(ex) {
-}
+io_engine::io_engine(const asio::any_io_executor& ex) : ex_(ex) {}
 
 io_engine::op_ptr io_engine::begin(op_ticket t, bool reply_at_once_on_stop) {
   auto op = std::make_shared<pending_op>();
@@ -38,11 +37,11 @@ io_engine::op_ptr io_engine::begin(op_ticket t, bool reply_at_once_on_stop) {
     ops_[op->key] = op;
   if (t.timeout > caf::timespan::zero()) {
     op->deadline.emplace(ex_, t.timeout);
-    op->deadline->async_wait(
-      [self = shared_from_this(), weak = std::weak_ptr{op}](std::error_code ec) {
-        if (auto op = weak.lock(); op && !ec)
-          self->stop(op, errc::timed_out);
-      });
+    op->deadline->async_wait([self = shared_from_this(),
+                              weak = std::weak_ptr{op}](std::error_code ec) {
+      if (auto op = weak.lock(); op && !ec)
+        self->stop(op, errc::timed_out);
+    });
   }
   return op;
 }
@@ -94,33 +93,33 @@ void io_engine::resolve(op_ticket t, std::string host, std::string service) {
   auto op = begin(std::move(t), true);
   io::async_resolve(
     ex_, std::move(host), std::move(service),
-    asio::bind_cancellation_slot(op->slot(), [self = shared_from_this(), op](
-                                               std::error_code ec,
-                                               io::endpoints eps) {
-      std::vector<std::string> addresses;
-      for (const auto& ep : eps)
-        addresses.push_back(ep.address().to_string());
-      self->finish(op, ec, caf::make_message(std::move(addresses)));
-    }));
+    asio::bind_cancellation_slot(
+      op->slot(),
+      [self = shared_from_this(), op](std::error_code ec, io::endpoints eps) {
+        std::vector<std::string> addresses;
+        for (const auto& ep : eps)
+          addresses.push_back(ep.address().to_string());
+        self->finish(op, ec, caf::make_message(std::move(addresses)));
+      }));
 }
 
 void io_engine::connect(op_ticket t, std::string host, std::string service) {
   auto op = begin(std::move(t), true);
   io::async_connect(
     ex_, std::move(host), std::move(service),
-    asio::bind_cancellation_slot(op->slot(), [self = shared_from_this(), op](
-                                               std::error_code ec,
-                                               io::tcp::socket socket) {
-      if (ec || !op->reply.pending()) {
-        self->finish(op, ec ? ec : asio::error::operation_aborted, {});
-        return; // a late connection after a stop is dropped, closed
-      }
-      auto id = self->next_id_++;
-      socket.set_option(io::tcp::no_delay(true), ec);
-      self->connections_.emplace(
-        id, std::make_shared<io::tcp::socket>(std::move(socket)));
-      self->finish(op, {}, caf::make_message(id));
-    }));
+    asio::bind_cancellation_slot(
+      op->slot(), [self = shared_from_this(), op](std::error_code ec,
+                                                  io::tcp::socket socket) {
+        if (ec || !op->reply.pending()) {
+          self->finish(op, ec ? ec : asio::error::operation_aborted, {});
+          return; // a late connection after a stop is dropped, closed
+        }
+        auto id = self->next_id_++;
+        socket.set_option(io::tcp::no_delay(true), ec);
+        self->connections_.emplace(
+          id, std::make_shared<io::tcp::socket>(std::move(socket)));
+        self->finish(op, {}, caf::make_message(id));
+      }));
 }
 
 void io_engine::read(op_ticket t, connection_id c, std::uint32_t max) {
@@ -134,15 +133,15 @@ void io_engine::read(op_ticket t, connection_id c, std::uint32_t max) {
   auto buffer = std::make_shared<std::string>(max == 0 ? 1 : max, '\0');
   socket->async_read_some(
     asio::buffer(*buffer),
-    asio::bind_cancellation_slot(op->slot(), [self = shared_from_this(), op,
-                                              socket, buffer](std::error_code ec,
-                                                              std::size_t n) {
-      // Bytes that arrived before a stop took effect are delivered.
-      if (n > 0)
-        ec = {};
-      buffer->resize(n);
-      self->finish(op, ec, caf::make_message(std::move(*buffer)));
-    }));
+    asio::bind_cancellation_slot(
+      op->slot(), [self = shared_from_this(), op, socket,
+                   buffer](std::error_code ec, std::size_t n) {
+        // Bytes that arrived before a stop took effect are delivered.
+        if (n > 0)
+          ec = {};
+        buffer->resize(n);
+        self->finish(op, ec, caf::make_message(std::move(*buffer)));
+      }));
 }
 
 void io_engine::write(op_ticket t, connection_id c, std::string bytes) {
@@ -156,11 +155,11 @@ void io_engine::write(op_ticket t, connection_id c, std::string bytes) {
   auto buffer = std::make_shared<std::string>(std::move(bytes));
   asio::async_write(
     *socket, asio::buffer(*buffer),
-    asio::bind_cancellation_slot(op->slot(), [self = shared_from_this(), op,
-                                              socket, buffer](std::error_code ec,
-                                                              std::size_t n) {
-      self->finish(op, ec, caf::make_message(static_cast<std::uint64_t>(n)));
-    }));
+    asio::bind_cancellation_slot(
+      op->slot(), [self = shared_from_this(), op, socket,
+                   buffer](std::error_code ec, std::size_t n) {
+        self->finish(op, ec, caf::make_message(static_cast<std::uint64_t>(n)));
+      }));
 }
 
 void io_engine::accept(op_ticket t, listener_id l) {
@@ -209,7 +208,8 @@ void io_engine::listen(reply_slot reply, const std::string& host,
   }
   auto bound = acceptor.local_endpoint(ec).port();
   auto id = next_id_++;
-  listeners_.emplace(id, std::make_shared<io::tcp::acceptor>(std::move(acceptor)));
+  listeners_.emplace(id,
+                     std::make_shared<io::tcp::acceptor>(std::move(acceptor)));
   reply.deliver(caf::make_message(listener_info{id, bound}));
 }
 

@@ -66,8 +66,10 @@ private:
   void finish(const op_ptr& op, std::error_code ec, caf::message result);
 
   asio::any_io_executor ex_;
-  std::unordered_map<connection_id, std::shared_ptr<io::tcp::socket>> connections_;
-  std::unordered_map<listener_id, std::shared_ptr<io::tcp::acceptor>> listeners_;
+  std::unordered_map<connection_id, std::shared_ptr<io::tcp::socket>>
+    connections_;
+  std::unordered_map<listener_id, std::shared_ptr<io::tcp::acceptor>>
+    listeners_;
   std::map<std::pair<caf::actor_addr, op_id>, std::weak_ptr<pending_op>> ops_;
   std::uint64_t next_id_ = 1;
 };

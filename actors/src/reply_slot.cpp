@@ -9,12 +9,10 @@
 namespace gale::detail {
 
 reply_slot::reply_slot(caf::strong_actor_ptr to, caf::message_id mid)
-  : to_(std::move(to)), mid_(mid) {
-}
+  : to_(std::move(to)), mid_(mid) {}
 
 reply_slot::reply_slot(reply_slot&& other) noexcept
-  : to_(std::move(other.to_)), mid_(other.mid_) {
-}
+  : to_(std::move(other.to_)), mid_(other.mid_) {}
 
 reply_slot& reply_slot::operator=(reply_slot&& other) noexcept {
   if (this != &other) {

@@ -23,8 +23,7 @@ namespace gale::detail {
 /// find nothing. So every request completes exactly once.
 class requester_core : public std::enable_shared_from_this<requester_core> {
 public:
-  explicit requester_core(caf::actor_system& sys) : sys_(sys) {
-  }
+  explicit requester_core(caf::actor_system& sys) : sys_(sys) {}
 
   void init();
   std::uint64_t send(caf::strong_actor_ptr dest, timeout t, caf::message msg,
@@ -66,17 +65,14 @@ namespace {
 class reply_sink final : public caf::monitorable_actor {
 public:
   reply_sink(caf::actor_config& cfg, std::weak_ptr<requester_core> core)
-    : caf::monitorable_actor(cfg), core_(std::move(core)) {
-  }
+    : caf::monitorable_actor(cfg), core_(std::move(core)) {}
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit*) override {
     if (auto core = core_.lock())
       core->on_message(std::move(ptr));
   }
 
-  const char* name() const override {
-    return "gale.requester";
-  }
+  const char* name() const override { return "gale.requester"; }
 
 private:
   std::weak_ptr<requester_core> core_;
@@ -104,7 +100,8 @@ std::uint64_t requester_core::send(caf::strong_actor_ptr dest, timeout t,
     if (closed_) {
       // fall through below, outside the lock
     } else {
-      pending_.emplace(id, entry{std::move(handler), dest->id(), !t.infinite()});
+      pending_.emplace(id,
+                       entry{std::move(handler), dest->id(), !t.infinite()});
       watch = watched_.insert(dest->id()).second;
     }
   }
@@ -196,8 +193,8 @@ void requester_core::close() {
   }
   for (auto& [id, e] : failed) {
     if (e.has_timeout)
-      sys_.clock().cancel_request_timeout(sink_->get(),
-                                          caf::make_message_id(id).response_id());
+      sys_.clock().cancel_request_timeout(
+        sink_->get(), caf::make_message_id(id).response_id());
     e.handler(make_error(errc::cancelled), caf::message{});
   }
 }

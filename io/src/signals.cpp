@@ -14,8 +14,7 @@ namespace gale::io {
 // Lives on the loop: every member but `next_id` is touched by the loop
 // thread only; the public functions post to it.
 struct signal_registry::impl : std::enable_shared_from_this<impl> {
-  explicit impl(const asio::any_io_executor& ex) : signals(ex) {
-  }
+  explicit impl(const asio::any_io_executor& ex) : signals(ex) {}
 
   asio::signal_set signals;
   std::map<subscription, std::pair<int, callback>> callbacks;
@@ -55,20 +54,21 @@ struct signal_registry::impl : std::enable_shared_from_this<impl> {
     if (waiting)
       return;
     waiting = true;
-    signals.async_wait([self = shared_from_this()](std::error_code ec, int signo) {
-      self->waiting = false;
-      if (ec || self->closed)
-        return;
-      // Copy first: a callback may add or remove registrations.
-      std::vector<callback> due;
-      for (const auto& [id, entry] : self->callbacks)
-        if (entry.first == signo)
-          due.push_back(entry.second);
-      for (auto& cb : due)
-        cb(signo);
-      if (!self->callbacks.empty())
-        self->wait();
-    });
+    signals.async_wait(
+      [self = shared_from_this()](std::error_code ec, int signo) {
+        self->waiting = false;
+        if (ec || self->closed)
+          return;
+        // Copy first: a callback may add or remove registrations.
+        std::vector<callback> due;
+        for (const auto& [id, entry] : self->callbacks)
+          if (entry.first == signo)
+            due.push_back(entry.second);
+        for (auto& cb : due)
+          cb(signo);
+        if (!self->callbacks.empty())
+          self->wait();
+      });
   }
 
   void close() {
@@ -81,8 +81,7 @@ struct signal_registry::impl : std::enable_shared_from_this<impl> {
 };
 
 signal_registry::signal_registry(const asio::any_io_executor& ex)
-  : impl_(std::make_shared<impl>(ex)) {
-}
+  : impl_(std::make_shared<impl>(ex)) {}
 
 signal_registry::~signal_registry() {
   asio::post(impl_->signals.get_executor(), [i = impl_] { i->close(); });

@@ -8,12 +8,11 @@ namespace gale::io {
 
 struct timer_handle::state {
   state(const asio::any_io_executor& ex, std::function<void()> cb)
-    : timer(ex), callback(std::move(cb)) {
-  }
+    : timer(ex), callback(std::move(cb)) {}
   asio::steady_timer timer;
   std::function<void()> callback;
   steady_clock::duration interval{0}; // zero for one-shot callbacks
-  bool cancelled = false;      // touched on the loop thread only
+  bool cancelled = false;             // touched on the loop thread only
 };
 
 namespace {
@@ -52,7 +51,8 @@ void timer_handle::cancel() const {
   });
 }
 
-timer_handle call_at(const asio::any_io_executor& ex, steady_clock::time_point when,
+timer_handle call_at(const asio::any_io_executor& ex,
+                     steady_clock::time_point when,
                      std::function<void()> callback) {
   auto st = std::make_shared<timer_handle::state>(ex, std::move(callback));
   st->timer.expires_at(when);
@@ -60,12 +60,14 @@ timer_handle call_at(const asio::any_io_executor& ex, steady_clock::time_point w
   return timer_handle{std::move(st)};
 }
 
-timer_handle call_later(const asio::any_io_executor& ex, steady_clock::duration delay,
+timer_handle call_later(const asio::any_io_executor& ex,
+                        steady_clock::duration delay,
                         std::function<void()> callback) {
   return call_at(ex, steady_clock::now() + delay, std::move(callback));
 }
 
-timer_handle periodic(const asio::any_io_executor& ex, steady_clock::duration interval,
+timer_handle periodic(const asio::any_io_executor& ex,
+                      steady_clock::duration interval,
                       std::function<void()> callback) {
   if (interval <= steady_clock::duration::zero())
     throw std::invalid_argument("gale::io::periodic: interval must be > 0");

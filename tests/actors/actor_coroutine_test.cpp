@@ -36,8 +36,8 @@ caf::behavior summer(caf::stateful_actor<summer_state>* self, caf::actor calc) {
       auto rp = self->make_response_promise<int>();
       [](auto* self, caf::actor calc, auto rp) -> gale::actor_task {
         for (int i = 1; i <= 3; ++i) {
-          self->state.total += co_await gale::ask<int>(self, calc, 5s, add_atom::value,
-                                                       i, 10);
+          self->state.total +=
+            co_await gale::ask<int>(self, calc, 5s, add_atom::value, i, 10);
         }
         rp.deliver(self->state.total);
       }(self, calc, rp);

@@ -14,9 +14,7 @@
 namespace gale::test {
 
 struct config : caf::actor_system_config {
-  config() {
-    configure(*this);
-  }
+  config() { configure(*this); }
 };
 
 /// An actor system with one I/O actor, torn down as users should: the I/O
@@ -26,14 +24,13 @@ struct fixture {
   caf::actor_system sys{cfg};
   io_actor io = spawn_io_actor(sys);
 
-  ~fixture() {
-    caf::anon_send_exit(io, caf::exit_reason::user_shutdown);
-  }
+  ~fixture() { caf::anon_send_exit(io, caf::exit_reason::user_shutdown); }
 };
 
 /// Polls `pred` until it holds or `limit` passes.
 template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds{5}) {
+bool eventually(Pred pred,
+                std::chrono::milliseconds limit = std::chrono::seconds{5}) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (!pred()) {
     if (std::chrono::steady_clock::now() > end)

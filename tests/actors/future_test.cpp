@@ -42,7 +42,8 @@ struct eager {
 
 } // namespace
 
-TEST_CASE("set_result, get, and callbacks before and after", "[actors][future]") {
+TEST_CASE("set_result, get, and callbacks before and after",
+          "[actors][future]") {
   gale::promise<int> p;
   auto f = p.get_future();
   CHECK_FALSE(f.ready());
@@ -57,7 +58,8 @@ TEST_CASE("set_result, get, and callbacks before and after", "[actors][future]")
   CHECK_THROWS_AS(p.set_result(8), std::logic_error);
 }
 
-TEST_CASE("chaining: add_done_callback + set_result, and then", "[actors][future]") {
+TEST_CASE("chaining: add_done_callback + set_result, and then",
+          "[actors][future]") {
   gale::promise<int> p;
   auto d = doubled(p.get_future());
   auto text = d.then([](int x) { return std::to_string(x); });
@@ -68,7 +70,8 @@ TEST_CASE("chaining: add_done_callback + set_result, and then", "[actors][future
   producer.join();
 }
 
-TEST_CASE("exceptions and errors propagate through chains", "[actors][future]") {
+TEST_CASE("exceptions and errors propagate through chains",
+          "[actors][future]") {
   gale::promise<int> p;
   auto d = doubled(p.get_future()).then([](int x) { return x + 1; });
   p.set_error(gale::errc::timed_out);
@@ -79,7 +82,8 @@ TEST_CASE("exceptions and errors propagate through chains", "[actors][future]") 
     CHECK(e.code() == gale::errc::timed_out);
   }
   gale::promise<void> q;
-  auto thrower = q.get_future().then([]() -> int { throw std::runtime_error{"x"}; });
+  auto thrower =
+    q.get_future().then([]() -> int { throw std::runtime_error{"x"}; });
   q.set_result();
   CHECK_THROWS_AS(thrower.get(5s), std::runtime_error);
 }
@@ -132,8 +136,9 @@ TEST_CASE("co_await: in an Asio coroutine and in any C++20 coroutine",
   SECTION("operator co_await") {
     gale::promise<int> p;
     int got = 0;
-    [](gale::future<int> f, int& out) -> eager { out = co_await f; }(p.get_future(),
-                                                                      got);
+    [](gale::future<int> f, int& out) -> eager {
+      out = co_await f;
+    }(p.get_future(), got);
     CHECK(got == 0);
     p.set_result(5); // resumes the coroutine on this thread
     CHECK(got == 5);

@@ -25,8 +25,8 @@ constexpr caf::timespan no_timeout{0};
 
 /// Receives one reply of type T (or an error) in a scoped actor.
 template <class T, class... Ts>
-std::pair<std::error_code, T> ask(caf::actor_system& sys, const gale::io_actor& io,
-                                  Ts&&... xs) {
+std::pair<std::error_code, T> ask(caf::actor_system& sys,
+                                  const gale::io_actor& io, Ts&&... xs) {
   caf::scoped_actor self{sys};
   std::pair<std::error_code, T> out{};
   self->request(io, 10s, std::forward<Ts>(xs)...)
@@ -61,39 +61,48 @@ TEST_CASE_METHOD(gale::test::fixture,
     auto fail = [echoed](caf::error& err) {
       echoed.set_error(gale::to_error_code(err));
     };
-    self->request(io, 5s, gale::listen_atom_v, std::string{"127.0.0.1"},
-                  uint16_t{0})
+    self
+      ->request(io, 5s, gale::listen_atom_v, std::string{"127.0.0.1"},
+                uint16_t{0})
       .then(
         [=](gale::listener_info& l) {
           // the server side: accept, read, write back
-          self->request(io, 5s, gale::accept_atom_v, gale::op_id{1}, no_timeout, l.id)
+          self
+            ->request(io, 5s, gale::accept_atom_v, gale::op_id{1}, no_timeout,
+                      l.id)
             .then(
               [=](gale::connection_id server) {
-                self->request(io, 5s, gale::read_atom_v, gale::op_id{2}, no_timeout,
-                              server, uint32_t{64})
+                self
+                  ->request(io, 5s, gale::read_atom_v, gale::op_id{2},
+                            no_timeout, server, uint32_t{64})
                   .then(
                     [=](std::string& bytes) {
-                      self->request(io, 5s, gale::write_atom_v, gale::op_id{3},
-                                    no_timeout, server, bytes)
+                      self
+                        ->request(io, 5s, gale::write_atom_v, gale::op_id{3},
+                                  no_timeout, server, bytes)
                         .then([](uint64_t) {}, fail);
                     },
                     fail);
               },
               fail);
           // the client side: connect, write, read the echo
-          self->request(io, 5s, gale::connect_atom_v, gale::op_id{4}, no_timeout,
-                        std::string{"127.0.0.1"}, std::to_string(l.port))
+          self
+            ->request(io, 5s, gale::connect_atom_v, gale::op_id{4}, no_timeout,
+                      std::string{"127.0.0.1"}, std::to_string(l.port))
             .then(
               [=](gale::connection_id client) {
-                self->request(io, 5s, gale::write_atom_v, gale::op_id{5},
-                              no_timeout, client, std::string{"hello"})
+                self
+                  ->request(io, 5s, gale::write_atom_v, gale::op_id{5},
+                            no_timeout, client, std::string{"hello"})
                   .then(
                     [=](uint64_t n) {
                       CHECK(n == 5);
-                      self->request(io, 5s, gale::read_atom_v, gale::op_id{6},
-                                    no_timeout, client, uint32_t{64})
-                        .then([=](std::string& reply) { echoed.set_result(reply); },
-                              fail);
+                      self
+                        ->request(io, 5s, gale::read_atom_v, gale::op_id{6},
+                                  no_timeout, client, uint32_t{64})
+                        .then(
+                          [=](std::string& reply) { echoed.set_result(reply); },
+                          fail);
                     },
                     fail);
               },
@@ -108,8 +117,8 @@ TEST_CASE_METHOD(gale::test::fixture,
 TEST_CASE_METHOD(gale::test::fixture, "errors come back as caf::error values",
                  "[actors][io_actor]") {
   SECTION("unknown connection and listener") {
-    CHECK(ask<std::string>(sys, io, gale::read_atom_v, gale::op_id{0}, no_timeout,
-                           gale::connection_id{999}, uint32_t{1})
+    CHECK(ask<std::string>(sys, io, gale::read_atom_v, gale::op_id{0},
+                           no_timeout, gale::connection_id{999}, uint32_t{1})
             .first
           == errc::unknown_connection);
     CHECK(ask_void(sys, io, gale::close_atom_v, gale::connection_id{999})
@@ -120,18 +129,17 @@ TEST_CASE_METHOD(gale::test::fixture, "errors come back as caf::error values",
           == errc::unknown_listener);
   }
   SECTION("connection refused") {
-    auto [ec, l] = ask<gale::listener_info>(sys, io, gale::listen_atom_v,
-                                            std::string{"127.0.0.1"}, uint16_t{0});
+    auto [ec, l] = ask<gale::listener_info>(
+      sys, io, gale::listen_atom_v, std::string{"127.0.0.1"}, uint16_t{0});
     REQUIRE_FALSE(ec);
     // A listener nobody accepts on still completes the TCP handshake, so
     // use a port that has no listener: listen, learn the port, close.
     auto port = l.port;
     caf::anon_send_exit(io, caf::exit_reason::user_shutdown);
     io = gale::spawn_io_actor(sys);
-    auto refused = ask<gale::connection_id>(sys, io, gale::connect_atom_v,
-                                            gale::op_id{0}, no_timeout,
-                                            std::string{"127.0.0.1"},
-                                            std::to_string(port));
+    auto refused = ask<gale::connection_id>(
+      sys, io, gale::connect_atom_v, gale::op_id{0}, no_timeout,
+      std::string{"127.0.0.1"}, std::to_string(port));
     CHECK(refused.first == asio::error::connection_refused);
   }
   SECTION("unknown host") {
@@ -142,13 +150,13 @@ TEST_CASE_METHOD(gale::test::fixture, "errors come back as caf::error values",
     CHECK(ec != errc::actor_error);
   }
   SECTION("listening on a bad address") {
-    auto [ec, l] = ask<gale::listener_info>(sys, io, gale::listen_atom_v,
-                                            std::string{"999.1.1.1"}, uint16_t{0});
+    auto [ec, l] = ask<gale::listener_info>(
+      sys, io, gale::listen_atom_v, std::string{"999.1.1.1"}, uint16_t{0});
     CHECK(ec);
   }
   SECTION("the peer closes: end of stream") {
-    auto [ec, l] = ask<gale::listener_info>(sys, io, gale::listen_atom_v,
-                                            std::string{"127.0.0.1"}, uint16_t{0});
+    auto [ec, l] = ask<gale::listener_info>(
+      sys, io, gale::listen_atom_v, std::string{"127.0.0.1"}, uint16_t{0});
     REQUIRE_FALSE(ec);
     caf::scoped_actor self{sys};
     auto accepted = self->request(io, 5s, gale::accept_atom_v, gale::op_id{0},
@@ -161,13 +169,15 @@ TEST_CASE_METHOD(gale::test::fixture, "errors come back as caf::error values",
     accepted.receive([&](gale::connection_id c) { server = c; },
                      [](caf::error&) { FAIL("accept failed"); });
     CHECK_FALSE(ask_void(sys, io, gale::close_atom_v, server));
-    auto [rec, bytes] = ask<std::string>(sys, io, gale::read_atom_v, gale::op_id{0},
-                                         no_timeout, client, uint32_t{16});
+    auto [rec, bytes] =
+      ask<std::string>(sys, io, gale::read_atom_v, gale::op_id{0}, no_timeout,
+                       client, uint32_t{16});
     CHECK(rec == asio::error::eof);
   }
 }
 
-TEST_CASE_METHOD(gale::test::fixture, "a plain send gets its result as a message",
+TEST_CASE_METHOD(gale::test::fixture,
+                 "a plain send gets its result as a message",
                  "[actors][io_actor]") {
   caf::scoped_actor self{sys};
   self->send(io, gale::ping_atom_v);
@@ -198,13 +208,12 @@ TEST_CASE_METHOD(gale::test::fixture,
     CHECK(slept);
   }
   SECTION("an accept that times out") {
-    auto [ec, l] = ask<gale::listener_info>(sys, io, gale::listen_atom_v,
-                                            std::string{"127.0.0.1"}, uint16_t{0});
+    auto [ec, l] = ask<gale::listener_info>(
+      sys, io, gale::listen_atom_v, std::string{"127.0.0.1"}, uint16_t{0});
     REQUIRE_FALSE(ec);
     auto start = std::chrono::steady_clock::now();
-    auto timed_out = ask<gale::connection_id>(sys, io, gale::accept_atom_v,
-                                              gale::op_id{5}, caf::timespan{30ms},
-                                              l.id);
+    auto timed_out = ask<gale::connection_id>(
+      sys, io, gale::accept_atom_v, gale::op_id{5}, caf::timespan{30ms}, l.id);
     CHECK(timed_out.first == errc::timed_out);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
   }
@@ -222,8 +231,9 @@ TEST_CASE("an I/O actor that dies fails every pending request",
   std::this_thread::sleep_for(20ms);
   caf::anon_send_exit(fx.io, caf::exit_reason::kill);
   for (auto* h : {&a, &b})
-    h->receive([] { FAIL("a sleep completed"); },
-               [&](caf::error& err) { errors.push_back(gale::to_error_code(err)); });
+    h->receive(
+      [] { FAIL("a sleep completed"); },
+      [&](caf::error& err) { errors.push_back(gale::to_error_code(err)); });
   REQUIRE(errors.size() == 2);
   CHECK(errors[0] == errc::actor_down);
   CHECK(errors[1] == errc::actor_down);
@@ -243,8 +253,9 @@ TEST_CASE("stopping the actor system with requests in flight is clean",
     gale::promise<void> p;
     pending = p.get_future();
     fx.sys.spawn([io = fx.io, p](caf::event_based_actor* self) {
-      self->request(io, caf::infinite, gale::sleep_atom_v,
-                    gale::op_id{1}, caf::timespan{1h})
+      self
+        ->request(io, caf::infinite, gale::sleep_atom_v, gale::op_id{1},
+                  caf::timespan{1h})
         .then([p] { p.set_result(); },
               [p](caf::error& err) { p.set_error(gale::to_error_code(err)); });
     });

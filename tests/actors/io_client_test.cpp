@@ -33,7 +33,8 @@ struct client_fixture : gale::test::fixture {
   std::pair<gale::connection_id, gale::connection_id> connected_pair() {
     auto l = client.listen("127.0.0.1", 0, gale::use_blocking);
     auto server = client.accept(l.id, gale::use_future);
-    auto c = client.connect("127.0.0.1", std::to_string(l.port), gale::use_blocking);
+    auto c =
+      client.connect("127.0.0.1", std::to_string(l.port), gale::use_blocking);
     return {c, server.get(5s)};
   }
 };
@@ -49,7 +50,8 @@ std::error_code code_of(const std::function<void()>& f) {
 
 } // namespace
 
-TEST_CASE_METHOD(client_fixture, "sleep in every style", "[actors][io_client]") {
+TEST_CASE_METHOD(client_fixture, "sleep in every style",
+                 "[actors][io_client]") {
   SECTION("callback, on the loop thread") {
     std::promise<std::error_code> done;
     client.sleep(5ms, [&](std::error_code ec) { done.set_value(ec); });
@@ -99,8 +101,9 @@ TEST_CASE_METHOD(client_fixture, "an echo over TCP in every style",
   }
   SECTION("futures") {
     auto w = client.write(c, "ping", gale::use_future);
-    auto r = client.read(s, 64, gale::use_future)
-               .then([](std::string x) { return x.size(); });
+    auto r = client.read(s, 64, gale::use_future).then([](std::string x) {
+      return x.size();
+    });
     CHECK(w.get(5s) == 4);
     CHECK(r.get(5s) == 4);
   }
@@ -130,18 +133,20 @@ TEST_CASE_METHOD(client_fixture, "a read that times out loses no bytes",
                  "[actors][io_client]") {
   auto [c, s] = connected_pair();
   auto quick = client.with_timeout(30ms);
-  CHECK(code_of([&] { quick.read(s, 64, gale::use_blocking); }) == errc::timed_out);
+  CHECK(code_of([&] { quick.read(s, 64, gale::use_blocking); })
+        == errc::timed_out);
   client.write(c, "late", gale::use_blocking);
   CHECK(quick.read(s, 64, gale::use_blocking) == "late");
 }
 
-TEST_CASE_METHOD(client_fixture,
-                 "cancelling through the token's slot stops the read on the loop",
-                 "[actors][io_client]") {
+TEST_CASE_METHOD(
+  client_fixture,
+  "cancelling through the token's slot stops the read on the loop",
+  "[actors][io_client]") {
   auto [c, s] = connected_pair();
   asio::cancellation_signal signal;
-  auto f = client.read(s, 64,
-                       asio::bind_cancellation_slot(signal.slot(), gale::use_future));
+  auto f = client.read(
+    s, 64, asio::bind_cancellation_slot(signal.slot(), gale::use_future));
   std::this_thread::sleep_for(10ms);
   signal.emit(asio::cancellation_type::terminal);
   CHECK(code_of([&] { f.get(5s); }) == errc::cancelled);
@@ -160,9 +165,9 @@ TEST_CASE_METHOD(client_fixture, "errors of each operation, in each style",
     gale::io_client fresh{sys, io};
     auto port = std::to_string(l.port);
     std::promise<std::error_code> cb;
-    fresh.connect("127.0.0.1", port, [&](std::error_code ec, gale::connection_id) {
-      cb.set_value(ec);
-    });
+    fresh.connect(
+      "127.0.0.1", port,
+      [&](std::error_code ec, gale::connection_id) { cb.set_value(ec); });
     CHECK(cb.get_future().get() == asio::error::connection_refused);
     CHECK(code_of([&] { fresh.connect("127.0.0.1", port, gale::use_blocking); })
           == asio::error::connection_refused);
@@ -188,15 +193,17 @@ TEST_CASE_METHOD(client_fixture, "errors of each operation, in each style",
   SECTION("end of stream, then reads of a closed connection") {
     auto [c, s] = connected_pair();
     client.close(c, gale::use_blocking);
-    CHECK(code_of([&] { client.read(s, 1, gale::use_blocking); }) == asio::error::eof);
+    CHECK(code_of([&] { client.read(s, 1, gale::use_blocking); })
+          == asio::error::eof);
     CHECK(code_of([&] { client.write(c, "x", gale::use_blocking); })
           == errc::unknown_connection);
   }
 }
 
-TEST_CASE_METHOD(client_fixture,
-                 "a blocking call on the loop thread fails instead of deadlocking",
-                 "[actors][io_client]") {
+TEST_CASE_METHOD(
+  client_fixture,
+  "a blocking call on the loop thread fails instead of deadlocking",
+  "[actors][io_client]") {
   std::promise<std::error_code> inner;
   client.sleep(1ms, [&](std::error_code) {
     // io_client callbacks run on the I/O actor's loop thread
@@ -208,8 +215,8 @@ TEST_CASE_METHOD(client_fixture,
 TEST_CASE_METHOD(client_fixture, "signals: callbacks and subscribed actors",
                  "[actors][io_client][signals]") {
   std::atomic<int> calls{0};
-  auto id = client.on_signal(SIGUSR2, [&](int n) { calls += n == SIGUSR2; },
-                             gale::use_blocking);
+  auto id = client.on_signal(
+    SIGUSR2, [&](int n) { calls += n == SIGUSR2; }, gale::use_blocking);
   caf::scoped_actor subscriber{sys};
   auto sub = client.subscribe_signal(SIGUSR2, caf::actor{subscriber},
                                      gale::use_blocking);
@@ -224,11 +231,15 @@ TEST_CASE_METHOD(client_fixture, "signals: callbacks and subscribed actors",
   // With every watcher gone the default action would kill the process:
   // keep one watcher while raising again.
   std::atomic<int> last{0};
-  client.on_signal(SIGUSR2, [&](int) { ++last; }, gale::use_blocking);
+  client.on_signal(
+    SIGUSR2, [&](int) { ++last; }, gale::use_blocking);
   std::raise(SIGUSR2);
   REQUIRE(gale::test::eventually([&] { return last == 1; }));
   CHECK(calls == 1);
-  CHECK(code_of([&] { client.on_signal(SIGKILL, [](int) {}, gale::use_blocking); })
+  CHECK(code_of([&] {
+          client.on_signal(
+            SIGKILL, [](int) {}, gale::use_blocking);
+        })
         == errc::invalid_argument);
 }
 

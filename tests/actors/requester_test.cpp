@@ -82,11 +82,12 @@ TEST_CASE_METHOD(requester_fixture, "a request in every style gets the reply",
     asio::io_context user;
     std::thread::id ran_on;
     int value = 0;
-    req.async_request<int>(calc, 5s, add(2, 3),
-                           asio::bind_executor(user, [&](std::error_code, int x) {
-                             ran_on = std::this_thread::get_id();
-                             value = x;
-                           }));
+    req.async_request<int>(
+      calc, 5s, add(2, 3),
+      asio::bind_executor(user, [&](std::error_code, int x) {
+        ran_on = std::this_thread::get_id();
+        value = x;
+      }));
     user.run_for(5s); // returns once the callback ran: it holds work
     CHECK(value == 5);
     CHECK(ran_on == std::this_thread::get_id());
@@ -97,8 +98,8 @@ TEST_CASE_METHOD(requester_fixture, "a request in every style gets the reply",
     CHECK(f.get() == 7);
   }
   SECTION("gale::future") {
-    gale::future<int> f = req.async_request<int>(calc, 5s, add(4, 5),
-                                                 gale::use_future);
+    gale::future<int> f =
+      req.async_request<int>(calc, 5s, add(4, 5), gale::use_future);
     CHECK(f.get(5s) == 9);
   }
   SECTION("awaitable in an Asio coroutine") {
@@ -111,17 +112,18 @@ TEST_CASE_METHOD(requester_fixture, "a request in every style gets the reply",
   SECTION("a queue") {
     gale::queue<gale::result<int>> q;
     req.async_request<int>(calc, 5s, add(6, 7), gale::to_queue(q));
-    req.async_request<std::string>(calc, 5s, caf::make_message(name_atom::value),
+    req.async_request<std::string>(calc, 5s,
+                                   caf::make_message(name_atom::value),
                                    [](std::error_code, std::string) {});
     auto r = q.pop(5s);
     REQUIRE(r);
     CHECK(r->value() == 13);
   }
   SECTION("blocking") {
-    CHECK(req.async_request<int>(calc, 5s, add(7, 8), gale::use_blocking) == 15);
-    CHECK(req.async_request<std::string>(calc, 5s,
-                                         caf::make_message(name_atom::value),
-                                         gale::use_blocking)
+    CHECK(req.async_request<int>(calc, 5s, add(7, 8), gale::use_blocking)
+          == 15);
+    CHECK(req.async_request<std::string>(
+            calc, 5s, caf::make_message(name_atom::value), gale::use_blocking)
           == "calculator");
   }
 }
@@ -145,10 +147,11 @@ TEST_CASE_METHOD(requester_fixture, "errors arrive the same way in every style",
     gale::queue<gale::result<int>> q;
     req.async_request<int>(calc, 20ms, hang, gale::to_queue(q));
     CHECK(q.pop(5s)->error() == errc::timed_out);
-    auto ec = run_coroutine<std::error_code>(
-      [&]() -> asio::awaitable<std::error_code> {
+    auto ec =
+      run_coroutine<std::error_code>([&]() -> asio::awaitable<std::error_code> {
         try {
-          co_await req.async_request<int>(calc, 20ms, hang, asio::use_awaitable);
+          co_await req.async_request<int>(calc, 20ms, hang,
+                                          asio::use_awaitable);
         } catch (const std::system_error& e) {
           co_return e.code();
         }
@@ -157,20 +160,23 @@ TEST_CASE_METHOD(requester_fixture, "errors arrive the same way in every style",
     CHECK(ec == errc::timed_out);
   }
   SECTION("the receiver's own error") {
-    auto f = req.async_request<int>(calc, 5s, caf::make_message(fail_atom::value),
-                                    gale::use_future);
+    auto f = req.async_request<int>(
+      calc, 5s, caf::make_message(fail_atom::value), gale::use_future);
     CHECK(code_of([&] { f.get(5s); }) == errc::actor_error);
   }
   SECTION("a reply of another type") {
-    auto f = req.async_request<std::string>(calc, 5s, add(1, 1), gale::use_future);
+    auto f =
+      req.async_request<std::string>(calc, 5s, add(1, 1), gale::use_future);
     CHECK(code_of([&] { f.get(5s); }) == errc::unexpected_reply);
   }
   SECTION("a message the receiver does not handle") {
-    auto f = req.async_request<int>(calc, 5s, caf::make_message(42), gale::use_future);
+    auto f =
+      req.async_request<int>(calc, 5s, caf::make_message(42), gale::use_future);
     CHECK(code_of([&] { f.get(5s); }) == errc::unexpected_reply);
   }
   SECTION("no receiver at all") {
-    auto f = req.async_request<int>(caf::actor{}, 5s, add(1, 1), gale::use_future);
+    auto f =
+      req.async_request<int>(caf::actor{}, 5s, add(1, 1), gale::use_future);
     CHECK(code_of([&] { f.get(5s); }) == errc::invalid_handle);
   }
 }
@@ -204,12 +210,12 @@ TEST_CASE_METHOD(requester_fixture, "cancellation ends a request exactly once",
     asio::cancellation_signal signal;
     std::atomic<int> calls{0};
     std::promise<std::error_code> got;
-    req.async_request<int>(calc, caf::infinite, hang,
-                           asio::bind_cancellation_slot(
-                             signal.slot(), [&](std::error_code ec, int) {
-                               ++calls;
-                               got.set_value(ec);
-                             }));
+    req.async_request<int>(
+      calc, caf::infinite, hang,
+      asio::bind_cancellation_slot(signal.slot(), [&](std::error_code ec, int) {
+        ++calls;
+        got.set_value(ec);
+      }));
     signal.emit(asio::cancellation_type::terminal);
     CHECK(got.get_future().get() == errc::cancelled);
     signal.emit(asio::cancellation_type::terminal); // no second completion
@@ -225,8 +231,8 @@ TEST_CASE_METHOD(requester_fixture, "cancellation ends a request exactly once",
     CHECK(code_of([&] { f.get(5s); }) == errc::cancelled);
   }
   SECTION("awaitable, by a race against a timer") {
-    auto ec = run_coroutine<std::error_code>(
-      [&]() -> asio::awaitable<std::error_code> {
+    auto ec =
+      run_coroutine<std::error_code>([&]() -> asio::awaitable<std::error_code> {
         auto ex = co_await asio::this_coro::executor;
         asio::cancellation_signal signal;
         asio::steady_timer timer{ex, 20ms};
@@ -246,10 +252,11 @@ TEST_CASE_METHOD(requester_fixture, "cancellation ends a request exactly once",
   }
   SECTION("by id") {
     gale::promise<std::error_code> got;
-    auto id = req.send(caf::actor_cast<caf::strong_actor_ptr>(calc), caf::infinite,
-                       hang, [got](caf::error err, caf::message) {
-                         got.set_result(gale::to_error_code(err));
-                       });
+    auto id =
+      req.send(caf::actor_cast<caf::strong_actor_ptr>(calc), caf::infinite,
+               hang, [got](caf::error err, caf::message) {
+                 got.set_result(gale::to_error_code(err));
+               });
     CHECK(req.cancel(id));
     CHECK_FALSE(req.cancel(id));
     CHECK(got.get_future().get(5s) == errc::cancelled);
@@ -281,7 +288,8 @@ TEST_CASE_METHOD(requester_fixture, "many requests in flight from many threads",
     workers.emplace_back([&, t] {
       std::vector<gale::future<int>> fs;
       for (int i = 0; i < per_thread; ++i)
-        fs.push_back(req.async_request<int>(calc, 10s, add(t, i), gale::use_future));
+        fs.push_back(
+          req.async_request<int>(calc, 10s, add(t, i), gale::use_future));
       for (int i = 0; i < per_thread; ++i)
         if (fs[i].get(10s) == t + i)
           ++correct;

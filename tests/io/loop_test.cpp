@@ -16,7 +16,8 @@ TEST_CASE("a loop runs posted work on its own thread", "[io][loop]") {
   CHECK_FALSE(gale::io::loop::on_any_loop_thread());
   std::promise<std::pair<bool, bool>> seen;
   loop.post([&] {
-    seen.set_value({loop.in_loop_thread(), gale::io::loop::on_any_loop_thread()});
+    seen.set_value(
+      {loop.in_loop_thread(), gale::io::loop::on_any_loop_thread()});
   });
   auto f = seen.get_future();
   REQUIRE(f.wait_for(5s) == std::future_status::ready);

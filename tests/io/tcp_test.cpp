@@ -41,10 +41,9 @@ TEST_CASE("async_resolve finds loopback and reports unknown hosts",
   CHECK(eps.front().port() == 80);
 
   std::promise<std::error_code> failed;
-  gale::io::async_resolve(loop.executor(), "no-such-host.invalid", "80",
-                          [&](std::error_code ec, gale::io::endpoints) {
-                            failed.set_value(ec);
-                          });
+  gale::io::async_resolve(
+    loop.executor(), "no-such-host.invalid", "80",
+    [&](std::error_code ec, gale::io::endpoints) { failed.set_value(ec); });
   auto f = failed.get_future();
   REQUIRE(f.wait_for(30s) == std::future_status::ready);
   CHECK(f.get());
@@ -66,9 +65,9 @@ TEST_CASE("async_connect reaches a listener; refused when none listens",
   auto server = accepted.get();
   CHECK(client.remote_endpoint().port() == acceptor.local_endpoint().port());
 
-  auto refused = gale::io::async_connect(
-    loop.executor(), "127.0.0.1", std::to_string(closed_port(loop)),
-    asio::use_future);
+  auto refused = gale::io::async_connect(loop.executor(), "127.0.0.1",
+                                         std::to_string(closed_port(loop)),
+                                         asio::use_future);
   REQUIRE(refused.wait_for(10s) == std::future_status::ready);
   try {
     refused.get();
@@ -103,8 +102,10 @@ TEST_CASE("an echo over loopback in a coroutine on the loop", "[io][tcp]") {
     [&]() -> asio::awaitable<void> {
       auto peer = co_await acceptor.async_accept(asio::use_awaitable);
       char buf[64];
-      auto n = co_await peer.async_read_some(asio::buffer(buf), asio::use_awaitable);
-      co_await asio::async_write(peer, asio::buffer(buf, n), asio::use_awaitable);
+      auto n =
+        co_await peer.async_read_some(asio::buffer(buf), asio::use_awaitable);
+      co_await asio::async_write(peer, asio::buffer(buf, n),
+                                 asio::use_awaitable);
     },
     asio::detached);
   auto reply = asio::co_spawn(
@@ -113,7 +114,8 @@ TEST_CASE("an echo over loopback in a coroutine on the loop", "[io][tcp]") {
       auto ex = co_await asio::this_coro::executor;
       auto s = co_await gale::io::async_connect(ex, "127.0.0.1", port,
                                                 asio::use_awaitable);
-      co_await asio::async_write(s, asio::buffer("hello", 5), asio::use_awaitable);
+      co_await asio::async_write(s, asio::buffer("hello", 5),
+                                 asio::use_awaitable);
       std::string out(5, '\0');
       co_await asio::async_read(s, asio::buffer(out), asio::use_awaitable);
       co_return out;

@@ -103,10 +103,10 @@ TEST_CASE("async_sleep serves callbacks, futures and coroutines",
     asio::cancellation_signal signal;
     std::promise<std::error_code> done;
     loop.post([&] {
-      gale::io::async_sleep(loop.executor(), 10s,
-                            asio::bind_cancellation_slot(
-                              signal.slot(),
-                              [&](std::error_code ec) { done.set_value(ec); }));
+      gale::io::async_sleep(
+        loop.executor(), 10s,
+        asio::bind_cancellation_slot(
+          signal.slot(), [&](std::error_code ec) { done.set_value(ec); }));
       signal.emit(asio::cancellation_type::terminal);
     });
     auto f = done.get_future();

@@ -95,15 +95,19 @@ auto ask(Self* self, Handle dest, timeout t, Ts... xs) {
         [&](auto&... xs) {
           auto handle = self->request(dest, t.to_caf(), std::move(xs)...);
           if constexpr (std::is_void_v<R>)
-            handle.then([owner, st = state] {
-              st->value.emplace(0);
-              owner->resume();
-            }, on_error);
+            handle.then(
+              [owner, st = state] {
+                st->value.emplace(0);
+                owner->resume();
+              },
+              on_error);
           else
-            handle.then([owner, st = state](R& value) {
-              st->value.emplace(std::move(value));
-              owner->resume();
-            }, on_error);
+            handle.then(
+              [owner, st = state](R& value) {
+                st->value.emplace(std::move(value));
+                owner->resume();
+              },
+              on_error);
         },
         args);
     }

@@ -49,7 +49,8 @@ public:
   using return_type = void;
 
   template <class Initiation, class... Args>
-  static void initiate(Initiation&& init, gale::use_blocking_t, Args&&... args) {
+  static void initiate(Initiation&& init, gale::use_blocking_t,
+                       Args&&... args) {
     gale::detail::check_may_block();
     async_result<gale::use_future_t, void(std::error_code)>::initiate(
       std::forward<Initiation>(init), gale::use_future,

@@ -10,17 +10,17 @@ namespace gale {
 
 /// Errors of gale's actor layer, the same in every async style.
 enum class errc : std::uint8_t {
-  timed_out = 1,        ///< the request's deadline passed
-  cancelled,            ///< the requester cancelled the operation
-  actor_down,           ///< the receiving actor is dead or died meanwhile
-  unexpected_reply,     ///< the reply did not have the requested type
-  invalid_handle,       ///< the request was sent to no actor
-  unknown_connection,   ///< no open connection has that id
-  unknown_listener,     ///< no open listener has that id
-  would_block_loop,     ///< a blocking call on a loop thread would deadlock
-  invalid_argument,     ///< an argument the operation cannot take (see message)
-  actor_error,          ///< any other error raised by an actor (see message)
-  io_error,             ///< an I/O error with no portable code (see message)
+  timed_out = 1,      ///< the request's deadline passed
+  cancelled,          ///< the requester cancelled the operation
+  actor_down,         ///< the receiving actor is dead or died meanwhile
+  unexpected_reply,   ///< the reply did not have the requested type
+  invalid_handle,     ///< the request was sent to no actor
+  unknown_connection, ///< no open connection has that id
+  unknown_listener,   ///< no open listener has that id
+  would_block_loop,   ///< a blocking call on a loop thread would deadlock
+  invalid_argument,   ///< an argument the operation cannot take (see message)
+  actor_error,        ///< any other error raised by an actor (see message)
+  io_error,           ///< an I/O error with no portable code (see message)
 };
 
 /// The category of `gale::errc`; its name is "gale".

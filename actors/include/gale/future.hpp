@@ -66,7 +66,9 @@ struct future_state {
   std::exception_ptr exception;
   std::vector<std::function<void()>> callbacks;
 
-  bool ready_locked() const { return value.has_value() || exception != nullptr; }
+  bool ready_locked() const {
+    return value.has_value() || exception != nullptr;
+  }
 
   template <class F>
   void complete(F&& store) {
@@ -129,7 +131,8 @@ public:
     {
       std::lock_guard guard{state_->mutex};
       if (!state_->ready_locked()) {
-        state_->callbacks.push_back([cb = std::move(cb), self = *this] { cb(self); });
+        state_->callbacks.push_back(
+          [cb = std::move(cb), self = *this] { cb(self); });
         return;
       }
     }
@@ -173,31 +176,32 @@ public:
   /// Signature `void(std::exception_ptr, T)` (or `void(std::exception_ptr)`).
   template <class Token>
   auto async_wait(Token&& token) const {
-    return asio::async_initiate<Token, typename detail::wait_signature<T>::type>(
+    return asio::async_initiate<Token,
+                                typename detail::wait_signature<T>::type>(
       [self = *this](auto handler) {
         auto work = asio::prefer(
           asio::get_associated_executor(handler, asio::system_executor{}),
           asio::execution::outstanding_work.tracked);
-        self.add_done_callback([handler = std::make_shared<decltype(handler)>(
-                                  std::move(handler)),
-                                work](future done) mutable {
-          asio::dispatch(work, [handler, done]() mutable {
-            std::exception_ptr ep;
-            detail::stored_t<T> v{};
-            try {
+        self.add_done_callback(
+          [handler = std::make_shared<decltype(handler)>(std::move(handler)),
+           work](future done) mutable {
+            asio::dispatch(work, [handler, done]() mutable {
+              std::exception_ptr ep;
+              detail::stored_t<T> v{};
+              try {
+                if constexpr (std::is_void_v<T>)
+                  done.get();
+                else
+                  v = done.get();
+              } catch (...) {
+                ep = std::current_exception();
+              }
               if constexpr (std::is_void_v<T>)
-                done.get();
+                std::move (*handler)(ep);
               else
-                v = done.get();
-            } catch (...) {
-              ep = std::current_exception();
-            }
-            if constexpr (std::is_void_v<T>)
-              std::move (*handler)(ep);
-            else
-              std::move (*handler)(ep, std::move(v));
+                std::move (*handler)(ep, std::move(v));
+            });
           });
-        });
       },
       token);
   }
@@ -218,7 +222,8 @@ public:
 
 private:
   friend class promise<T>;
-  explicit future(std::shared_ptr<detail::future_state<T>> s) : state_(std::move(s)) {}
+  explicit future(std::shared_ptr<detail::future_state<T>> s)
+    : state_(std::move(s)) {}
 
   T result_locked() const {
     if (state_->exception)

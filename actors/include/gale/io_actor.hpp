@@ -59,14 +59,13 @@ using signal_callback = std::function<void(int signal_number)>;
 /// | `resolve, op, timeout, host, service` | addresses as text |
 /// | `connect, op, timeout, host, service` | a connection id |
 /// | `read, op, timeout, connection, max` | 1 to `max` bytes; EOF is an error |
-/// | `write, op, timeout, connection, bytes` | the number of bytes written (all) |
-/// | `close, connection` | nothing; pending reads and writes fail |
-/// | `listen, host, port` | a `listener_info` (port 0 picks one) |
-/// | `accept, op, timeout, listener` | a connection id |
-/// | `cancel, op` | no reply; the operation fails with `errc::cancelled` |
-/// | `signal, number, actor` | an id; `actor` gets `(signal, number)` per delivery |
-/// | `signal, number, callback` | an id; the callback runs on the loop thread |
-/// | `unsignal, id` | nothing |
+/// | `write, op, timeout, connection, bytes` | the number of bytes written
+/// (all) | | `close, connection` | nothing; pending reads and writes fail | |
+/// `listen, host, port` | a `listener_info` (port 0 picks one) | | `accept, op,
+/// timeout, listener` | a connection id | | `cancel, op` | no reply; the
+/// operation fails with `errc::cancelled` | | `signal, number, actor` | an id;
+/// `actor` gets `(signal, number)` per delivery | | `signal, number, callback`
+/// | an id; the callback runs on the loop thread | | `unsignal, id` | nothing |
 ///
 /// Errors come as `caf::error`; `gale::to_error_code` converts them.
 using io_actor = caf::typed_actor<
@@ -82,8 +81,8 @@ using io_actor = caf::typed_actor<
                   std::string>::with<std::uint64_t>,
   caf::replies_to<close_atom, connection_id>::with<void>,
   caf::replies_to<listen_atom, std::string, std::uint16_t>::with<listener_info>,
-  caf::replies_to<accept_atom, op_id, caf::timespan, listener_id>::with<
-    connection_id>,
+  caf::replies_to<accept_atom, op_id, caf::timespan,
+                  listener_id>::with<connection_id>,
   caf::reacts_to<cancel_atom, op_id>,
   caf::replies_to<signal_atom, int, caf::actor>::with<signal_subscription>,
   caf::replies_to<signal_atom, int, signal_callback>::with<signal_subscription>,

@@ -30,12 +30,10 @@ class io_client {
 public:
   /// Talks to `io` through a requester of its own.
   io_client(caf::actor_system& sys, io_actor io)
-    : io_client(std::make_shared<requester>(sys), std::move(io)) {
-  }
+    : io_client(std::make_shared<requester>(sys), std::move(io)) {}
 
   io_client(std::shared_ptr<requester> req, io_actor io)
-    : requester_(std::move(req)), io_(std::move(io)) {
-  }
+    : requester_(std::move(req)), io_(std::move(io)) {}
 
   /// A copy whose operations fail with `errc::timed_out` after `limit`
   /// (enforced on the loop, which stops the I/O first). Default: none.
@@ -52,17 +50,17 @@ public:
   template <class Token>
   auto ping(Token&& token) const {
     return requester_->async_request<pong_atom>(io_, deadline(),
-                                               caf::make_message(ping_atom_v),
-                                               std::forward<Token>(token));
+                                                caf::make_message(ping_atom_v),
+                                                std::forward<Token>(token));
   }
 
   /// Completes after `duration`. Signature `void(std::error_code)`.
   template <class Token>
   auto sleep(std::chrono::nanoseconds duration, Token&& token) const {
     auto id = requester_->next_op_id();
-    return run<void>(id,
-                     caf::make_message(sleep_atom_v, id, caf::timespan{duration}),
-                     std::forward<Token>(token));
+    return run<void>(
+      id, caf::make_message(sleep_atom_v, id, caf::timespan{duration}),
+      std::forward<Token>(token));
   }
 
   /// Resolves a host name. Signature `void(std::error_code,
@@ -71,8 +69,9 @@ public:
   auto resolve(std::string host, std::string service, Token&& token) const {
     auto id = requester_->next_op_id();
     return run<std::vector<std::string>>(
-      id, caf::make_message(resolve_atom_v, id, loop_timeout(), std::move(host),
-                            std::move(service)),
+      id,
+      caf::make_message(resolve_atom_v, id, loop_timeout(), std::move(host),
+                        std::move(service)),
       std::forward<Token>(token));
   }
 
@@ -81,8 +80,9 @@ public:
   auto connect(std::string host, std::string service, Token&& token) const {
     auto id = requester_->next_op_id();
     return run<connection_id>(id,
-                              caf::make_message(connect_atom_v, id, loop_timeout(),
-                                                std::move(host), std::move(service)),
+                              caf::make_message(connect_atom_v, id,
+                                                loop_timeout(), std::move(host),
+                                                std::move(service)),
                               std::forward<Token>(token));
   }
 
@@ -91,20 +91,19 @@ public:
   template <class Token>
   auto read(connection_id c, std::uint32_t max, Token&& token) const {
     auto id = requester_->next_op_id();
-    return run<std::string>(id,
-                            caf::make_message(read_atom_v, id, loop_timeout(), c,
-                                              max),
-                            std::forward<Token>(token));
+    return run<std::string>(
+      id, caf::make_message(read_atom_v, id, loop_timeout(), c, max),
+      std::forward<Token>(token));
   }
 
   /// Writes all of `bytes`. Signature `void(std::error_code, std::uint64_t)`.
   template <class Token>
   auto write(connection_id c, std::string bytes, Token&& token) const {
     auto id = requester_->next_op_id();
-    return run<std::uint64_t>(id,
-                              caf::make_message(write_atom_v, id, loop_timeout(),
-                                                c, std::move(bytes)),
-                              std::forward<Token>(token));
+    return run<std::uint64_t>(
+      id,
+      caf::make_message(write_atom_v, id, loop_timeout(), c, std::move(bytes)),
+      std::forward<Token>(token));
   }
 
   /// Closes a connection. Signature `void(std::error_code)`.
@@ -118,18 +117,18 @@ public:
   /// `void(std::error_code, listener_info)`.
   template <class Token>
   auto listen(std::string host, std::uint16_t port, Token&& token) const {
-    return run<listener_info>(0, caf::make_message(listen_atom_v, std::move(host),
-                                                   port),
-                              std::forward<Token>(token));
+    return run<listener_info>(
+      0, caf::make_message(listen_atom_v, std::move(host), port),
+      std::forward<Token>(token));
   }
 
   /// Accepts one connection. Signature `void(std::error_code, connection_id)`.
   template <class Token>
   auto accept(listener_id l, Token&& token) const {
     auto id = requester_->next_op_id();
-    return run<connection_id>(id,
-                              caf::make_message(accept_atom_v, id, loop_timeout(), l),
-                              std::forward<Token>(token));
+    return run<connection_id>(
+      id, caf::make_message(accept_atom_v, id, loop_timeout(), l),
+      std::forward<Token>(token));
   }
 
   /// Runs `cb` on the loop thread for every delivery of `signal_number`.

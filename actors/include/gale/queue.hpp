@@ -83,10 +83,10 @@ public:
           asio::execution::outstanding_work.tracked);
         io::detail::unique_function<void(T)> deliver =
           [handler = std::move(handler), work](T x) mutable {
-            asio::dispatch(work, [handler = std::move(handler),
-                                  x = std::move(x)]() mutable {
-              std::move(handler)(std::move(x));
-            });
+            asio::dispatch(
+              work, [handler = std::move(handler), x = std::move(x)]() mutable {
+                std::move(handler)(std::move(x));
+              });
           };
         std::unique_lock guard{mutex_};
         if (auto x = take_locked()) {

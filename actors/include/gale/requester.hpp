@@ -32,7 +32,8 @@ namespace detail {
 class requester_core;
 
 /// Receives `(error, reply)` exactly once.
-using reply_handler = io::detail::unique_function<void(caf::error, caf::message)>;
+using reply_handler =
+  io::detail::unique_function<void(caf::error, caf::message)>;
 
 template <class R>
 struct completion_signature {
@@ -49,8 +50,9 @@ using completion_signature_t = typename completion_signature<R>::type;
 
 /// Unpacks a reply: the value of type `R`, or why there is none.
 template <class R>
-std::error_code decode_reply(const caf::error& err, caf::message& reply,
-                             std::conditional_t<std::is_void_v<R>, int, R>& out) {
+std::error_code
+decode_reply(const caf::error& err, caf::message& reply,
+             std::conditional_t<std::is_void_v<R>, int, R>& out) {
   if (err)
     return to_error_code(err);
   if (reply.match_elements<caf::error>())
@@ -98,7 +100,8 @@ public:
   auto async_request(const Handle& dest, timeout t, caf::message msg,
                      Token&& token) {
     return async_request_impl<R>(caf::actor_cast<caf::strong_actor_ptr>(dest),
-                                 t, std::move(msg), {}, std::forward<Token>(token));
+                                 t, std::move(msg), {},
+                                 std::forward<Token>(token));
   }
 
   /// As `async_request`, but cancellation calls `on_cancel` instead of
@@ -154,24 +157,23 @@ private:
     // A reply that arrives while we are still initiating (a dead receiver
     // bounces at once) is posted, never run inside the initiating call.
     auto initiating = std::make_shared<std::atomic<bool>>(true);
-    auto id = send(
-      std::move(dest), t, std::move(msg),
-      [handler = std::move(handler), work = std::move(work),
-       initiating](caf::error err, caf::message reply) mutable {
-        std::conditional_t<std::is_void_v<R>, int, R> value{};
-        auto ec = detail::decode_reply<R>(err, reply, value);
-        auto complete = [handler = std::move(handler), ec,
-                         value = std::move(value)]() mutable {
-          if constexpr (std::is_void_v<R>)
-            std::move(handler)(ec);
-          else
-            std::move(handler)(ec, std::move(value));
-        };
-        if (initiating->load())
-          asio::post(work, std::move(complete));
-        else
-          asio::dispatch(work, std::move(complete));
-      });
+    auto id = send(std::move(dest), t, std::move(msg),
+                   [handler = std::move(handler), work = std::move(work),
+                    initiating](caf::error err, caf::message reply) mutable {
+                     std::conditional_t<std::is_void_v<R>, int, R> value{};
+                     auto ec = detail::decode_reply<R>(err, reply, value);
+                     auto complete = [handler = std::move(handler), ec,
+                                      value = std::move(value)]() mutable {
+                       if constexpr (std::is_void_v<R>)
+                         std::move(handler)(ec);
+                       else
+                         std::move(handler)(ec, std::move(value));
+                     };
+                     if (initiating->load())
+                       asio::post(work, std::move(complete));
+                     else
+                       asio::dispatch(work, std::move(complete));
+                   });
     initiating->store(false);
     if (slot.is_connected()) {
       slot.assign([weak = std::weak_ptr<detail::requester_core>{core_}, id,

@@ -17,7 +17,7 @@ public:
   using stored_type = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
   result(stored_type value) : value_(std::move(value)) {} // NOLINT
-  result(std::error_code ec) : error_(ec) {}               // NOLINT
+  result(std::error_code ec) : error_(ec) {}              // NOLINT
 
   bool ok() const noexcept { return !error_; }
   explicit operator bool() const noexcept { return ok(); }

@@ -13,8 +13,7 @@ class timeout {
 public:
   template <class Rep, class Period>
   timeout(std::chrono::duration<Rep, Period> d) // NOLINT: implicit on purpose
-    : value_(std::chrono::duration_cast<std::chrono::nanoseconds>(d)) {
-  }
+    : value_(std::chrono::duration_cast<std::chrono::nanoseconds>(d)) {}
 
   timeout(caf::infinite_t) noexcept { // NOLINT: implicit on purpose
   }
@@ -25,10 +24,10 @@ public:
   std::chrono::nanoseconds value() const noexcept { return *value_; }
 
   caf::duration to_caf() const {
-    return infinite() ? caf::duration{caf::infinite}
-                      : caf::duration{value_->count() < 0
-                                        ? std::chrono::nanoseconds{0}
-                                        : *value_};
+    return infinite()
+             ? caf::duration{caf::infinite}
+             : caf::duration{value_->count() < 0 ? std::chrono::nanoseconds{0}
+                                                 : *value_};
   }
 
 private:

@@ -7,7 +7,7 @@
 // Type ids for every gale message type that may cross a process boundary.
 // Register them on both ends with `gale::configure(cfg)`.
 CAF_BEGIN_TYPE_ID_BLOCK(gale, caf::first_custom_type_id)
-  CAF_ADD_TYPE_ID(gale, (gale::listener_info))
+CAF_ADD_TYPE_ID(gale, (gale::listener_info))
 CAF_END_TYPE_ID_BLOCK(gale)
 
 namespace gale {

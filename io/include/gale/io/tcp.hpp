@@ -54,7 +54,8 @@ template <class Token>
 auto async_resolve(const asio::any_io_executor& ex, std::string host,
                    std::string service, Token&& token) {
   return asio::async_compose<Token, void(std::error_code, endpoints)>(
-    detail::resolve_op{std::make_unique<tcp::resolver>(ex), std::move(host), std::move(service)},
+    detail::resolve_op{std::make_unique<tcp::resolver>(ex), std::move(host),
+                       std::move(service)},
     token, ex);
 }
 
@@ -97,12 +98,14 @@ template <class Token>
 auto async_connect(const asio::any_io_executor& ex, std::string host,
                    std::string service, Token&& token) {
   return asio::async_compose<Token, void(std::error_code, tcp::socket)>(
-    detail::connect_op{ex, std::move(host), std::move(service), nullptr}, token, ex);
+    detail::connect_op{ex, std::move(host), std::move(service), nullptr}, token,
+    ex);
 }
 
 /// Opens a listening socket on `host`:`port` (port 0 picks a free one) with
 /// SO_REUSEADDR. Errors are reported through `ec`.
 tcp::acceptor listen(const asio::any_io_executor& ex, const std::string& host,
-                     std::uint16_t port, std::error_code& ec, int backlog = 1024);
+                     std::uint16_t port, std::error_code& ec,
+                     int backlog = 1024);
 
 } // namespace gale::io

@@ -19,15 +19,16 @@ using steady_clock = std::chrono::steady_clock;
 /// `void(std::error_code)`: success, or `asio::error::operation_aborted` when
 /// cancelled through the token's cancellation slot.
 template <class Token>
-auto async_sleep(const asio::any_io_executor& ex, steady_clock::duration duration,
-                 Token&& token) {
+auto async_sleep(const asio::any_io_executor& ex,
+                 steady_clock::duration duration, Token&& token) {
   return asio::async_initiate<Token, void(std::error_code)>(
     [ex, duration](auto handler) {
       auto timer = std::make_shared<asio::steady_timer>(ex, duration);
       auto& ref = *timer;
-      ref.async_wait(detail::owning_handler<decltype(handler),
-                                            std::shared_ptr<asio::steady_timer>>{
-        std::move(handler), std::move(timer)});
+      ref.async_wait(
+        detail::owning_handler<decltype(handler),
+                               std::shared_ptr<asio::steady_timer>>{
+          std::move(handler), std::move(timer)});
     },
     token);
 }
@@ -48,26 +49,29 @@ public:
   struct state;
 
 private:
-  friend timer_handle call_at(const asio::any_io_executor&, steady_clock::time_point,
-                              std::function<void()>);
-  friend timer_handle periodic(const asio::any_io_executor&, steady_clock::duration,
-                               std::function<void()>);
+  friend timer_handle call_at(const asio::any_io_executor&,
+                              steady_clock::time_point, std::function<void()>);
+  friend timer_handle periodic(const asio::any_io_executor&,
+                               steady_clock::duration, std::function<void()>);
   explicit timer_handle(std::shared_ptr<state> s) : state_(std::move(s)) {}
   std::shared_ptr<state> state_;
 };
 
 /// Runs `callback` on the loop at `when` (Tornado's IOLoop.call_at).
-timer_handle call_at(const asio::any_io_executor& ex, steady_clock::time_point when,
+timer_handle call_at(const asio::any_io_executor& ex,
+                     steady_clock::time_point when,
                      std::function<void()> callback);
 
 /// Runs `callback` on the loop after `delay` (Tornado's IOLoop.call_later).
-timer_handle call_later(const asio::any_io_executor& ex, steady_clock::duration delay,
+timer_handle call_later(const asio::any_io_executor& ex,
+                        steady_clock::duration delay,
                         std::function<void()> callback);
 
 /// Runs `callback` every `interval` until cancelled (Tornado's
 /// PeriodicCallback). When the loop falls behind, missed ticks are skipped
 /// rather than run in a burst. Precondition: `interval > 0`.
-timer_handle periodic(const asio::any_io_executor& ex, steady_clock::duration interval,
+timer_handle periodic(const asio::any_io_executor& ex,
+                      steady_clock::duration interval,
                       std::function<void()> callback);
 
 } // namespace gale::io

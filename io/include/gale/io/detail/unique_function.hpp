@@ -19,8 +19,7 @@ public:
   template <class F, class = std::enable_if_t<
                        !std::is_same_v<std::decay_t<F>, unique_function>>>
   unique_function(F&& f) // NOLINT: implicit like std::function
-    : impl_(std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f))) {
-  }
+    : impl_(std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f))) {}
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }
 

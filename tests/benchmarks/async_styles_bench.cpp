@@ -1,0 +1,446 @@
+// Round trips per second of a trivial request in every async style, one at
+// a time and with 64 in flight, beside two references measured in the same
+// run: a raw CAF request/response between two actors, and a bare hand-off
+// between two threads (std::promise/std::future ping-pong).
+//
+// Usage: bench_async_styles [--seconds S] [--repeat R]
+// Each figure is the median of R runs of about S seconds (default 0.5 x 3).
+#include <gale/actor_coroutine.hpp>
+#include <gale/blocking.hpp>
+#include <gale/future.hpp>
+#include <gale/io_client.hpp>
+#include <gale/queue.hpp>
+#include <gale/requester.hpp>
+#include <gale/type_ids.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include <asio/bind_executor.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int in_flight = 64;
+
+struct options {
+  double seconds = 0.5;
+  int repeat = 3;
+};
+
+/// Runs `batch(n)` (which performs n round trips) with growing n until one
+/// call lasts `seconds`; returns round trips per second.
+double rate_of(const options& opt, const std::function<void(long)>& batch) {
+  long n = 256;
+  for (;;) {
+    auto start = steady::now();
+    batch(n);
+    std::chrono::duration<double> took = steady::now() - start;
+    if (took.count() >= opt.seconds || n > (1L << 30))
+      return n / took.count();
+    auto factor = took.count() <= 0
+                    ? 16.0
+                    : std::min(16.0, 1.2 * opt.seconds / took.count());
+    n = static_cast<long>(n * std::max(2.0, factor));
+  }
+}
+
+double median_rate(const options& opt, const std::function<void(long)>& batch) {
+  std::vector<double> rates;
+  for (int i = 0; i < opt.repeat; ++i)
+    rates.push_back(rate_of(opt, batch));
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+caf::behavior echo(caf::event_based_actor*) {
+  return {[](int x) { return x; }};
+}
+
+/// Waits for a std::promise set inside an actor.
+void wait_for(std::future<void> f) {
+  f.get();
+}
+
+// -- references ---------------------------------------------------------------
+
+/// An actor that runs `lanes` request chains to `target` until `n` replies.
+void raw_caf(caf::actor_system& sys, caf::actor target, long n, int lanes) {
+  std::promise<void> done;
+  sys.spawn([=, &done](caf::event_based_actor* self) {
+    auto remaining = std::make_shared<long>(n);
+    auto started = std::make_shared<long>(0);
+    auto step = std::make_shared<std::function<void()>>();
+    *step = [=, &done] {
+      if (*started >= n)
+        return;
+      ++*started;
+      self->request(target, caf::infinite, 1).then([=, &done](int) {
+        if (--*remaining == 0) {
+          done.set_value();
+          self->quit();
+          return;
+        }
+        (*step)();
+      });
+    };
+    for (int i = 0; i < lanes; ++i)
+      (*step)();
+    self->attach_functor([step] { *step = nullptr; });
+  });
+  wait_for(done.get_future());
+}
+
+/// Two threads handing one value back and forth through promise/future.
+void thread_ping_pong(long n) {
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<std::promise<int>> inbox;
+  bool stop = false;
+  std::thread server{[&] {
+    for (;;) {
+      std::unique_lock lock{m};
+      cv.wait(lock, [&] { return stop || !inbox.empty(); });
+      if (inbox.empty())
+        return;
+      auto p = std::move(inbox.front());
+      inbox.pop_front();
+      lock.unlock();
+      p.set_value(1);
+    }
+  }};
+  for (long i = 0; i < n; ++i) {
+    std::promise<int> p;
+    auto f = p.get_future();
+    {
+      std::lock_guard lock{m};
+      inbox.push_back(std::move(p));
+    }
+    cv.notify_one();
+    f.get();
+  }
+  {
+    std::lock_guard lock{m};
+    stop = true;
+  }
+  cv.notify_one();
+  server.join();
+}
+
+/// The same hand-off with 64 promises outstanding.
+void thread_ping_pong_64(long n) {
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<std::promise<int>> inbox;
+  bool stop = false;
+  std::thread server{[&] {
+    for (;;) {
+      std::unique_lock lock{m};
+      cv.wait(lock, [&] { return stop || !inbox.empty(); });
+      if (inbox.empty())
+        return;
+      auto batch = std::move(inbox);
+      inbox.clear();
+      lock.unlock();
+      for (auto& p : batch)
+        p.set_value(1);
+    }
+  }};
+  std::deque<std::future<int>> pending;
+  auto issue = [&] {
+    std::promise<int> p;
+    pending.push_back(p.get_future());
+    {
+      std::lock_guard lock{m};
+      inbox.push_back(std::move(p));
+    }
+    cv.notify_one();
+  };
+  long issued = 0;
+  for (; issued < std::min<long>(n, in_flight); ++issued)
+    issue();
+  for (long done = 0; done < n; ++done) {
+    pending.front().get();
+    pending.pop_front();
+    if (issued < n) {
+      issue();
+      ++issued;
+    }
+  }
+  {
+    std::lock_guard lock{m};
+    stop = true;
+  }
+  cv.notify_one();
+  server.join();
+}
+
+// -- styles inside actors
+// -------------------------------------------------------
+
+void coroutine_in_actor(caf::actor_system& sys, caf::actor target, long n,
+                        int lanes) {
+  std::promise<void> done;
+  sys.spawn([=, &done](caf::event_based_actor* self) {
+    auto remaining = std::make_shared<long>(n);
+    for (int lane = 0; lane < lanes; ++lane) {
+      long share = n / lanes + (lane < n % lanes ? 1 : 0);
+      [](caf::event_based_actor* self, caf::actor target, long share,
+         std::shared_ptr<long> remaining,
+         std::promise<void>* done) -> gale::actor_task {
+        for (long i = 0; i < share; ++i) {
+          co_await gale::ask<int>(self, target, caf::infinite, 1);
+          if (--*remaining == 0) {
+            done->set_value();
+            self->quit();
+          }
+        }
+      }(self, target, share, remaining, &done);
+    }
+  });
+  wait_for(done.get_future());
+}
+
+/// Callbacks through the requester run on the replying actor's thread;
+/// each issues the next request from there.
+void callback_chain(gale::requester& req, caf::actor target, long n,
+                    int lanes) {
+  std::promise<void> done;
+  std::atomic<long> started{0};
+  std::atomic<long> remaining{n};
+  std::function<void()> step = [&] {
+    if (started++ >= n)
+      return;
+    req.async_request<int>(target, caf::infinite, caf::make_message(1),
+                           [&](std::error_code, int) {
+                             if (--remaining == 0)
+                               done.set_value();
+                             else
+                               step();
+                           });
+  };
+  for (int i = 0; i < lanes; ++i)
+    step();
+  done.get_future().get();
+}
+
+// -- styles that complete on a thread of the caller's ------------------------
+
+template <class Future, class Issue>
+void futures(long n, int lanes, Issue issue) {
+  std::deque<Future> pending;
+  long issued = 0;
+  for (; issued < std::min<long>(n, lanes); ++issued)
+    pending.push_back(issue());
+  for (long done = 0; done < n; ++done) {
+    pending.front().get();
+    pending.pop_front();
+    if (issued < n) {
+      pending.push_back(issue());
+      ++issued;
+    }
+  }
+}
+
+void awaitables(gale::requester& req, caf::actor target, long n, int lanes) {
+  asio::io_context ctx{1};
+  for (int lane = 0; lane < lanes; ++lane) {
+    long share = n / lanes + (lane < n % lanes ? 1 : 0);
+    asio::co_spawn(
+      ctx,
+      [&req, target, share]() -> asio::awaitable<void> {
+        for (long i = 0; i < share; ++i)
+          co_await req.async_request<int>(
+            target, caf::infinite, caf::make_message(1), asio::use_awaitable);
+      },
+      asio::detached);
+  }
+  ctx.run();
+}
+
+void executor_callbacks(gale::requester& req, caf::actor target, long n,
+                        int lanes) {
+  asio::io_context ctx{1};
+  long started = 0; // touched on ctx's thread only
+  std::function<void()> step = [&] {
+    if (started++ >= n)
+      return;
+    req.async_request<int>(
+      target, caf::infinite, caf::make_message(1),
+      asio::bind_executor(ctx, [&](std::error_code, int) { step(); }));
+  };
+  for (int i = 0; i < lanes; ++i)
+    step();
+  ctx.run();
+}
+
+void queue_style(gale::requester& req, caf::actor target, long n, int lanes) {
+  gale::queue<gale::result<int>> q;
+  long issued = 0;
+  for (; issued < std::min<long>(n, lanes); ++issued)
+    req.async_request<int>(target, caf::infinite, caf::make_message(1),
+                           gale::to_queue(q));
+  for (long done = 0; done < n; ++done) {
+    q.pop();
+    if (issued < n) {
+      req.async_request<int>(target, caf::infinite, caf::make_message(1),
+                             gale::to_queue(q));
+      ++issued;
+    }
+  }
+}
+
+struct row {
+  std::string style;
+  std::string thread;
+  double one;
+  double many; // 0: not applicable
+  double ref_one;
+  double ref_many;
+  double goal;
+};
+
+void print(const std::vector<row>& rows) {
+  std::printf("%-34s %-12s %12s %8s %12s %8s %6s\n", "style", "completes on",
+              "1 in flight", "ratio", "64 in flight", "ratio", "goal");
+  for (const auto& r : rows) {
+    std::printf("%-34s %-12s %12.0f %8.2f ", r.style.c_str(), r.thread.c_str(),
+                r.one, r.one / r.ref_one);
+    if (r.many > 0)
+      std::printf("%12.0f %8.2f", r.many, r.many / r.ref_many);
+    else
+      std::printf("%12s %8s", "-", "-");
+    if (r.goal > 0)
+      std::printf(" %5.1fx", r.goal);
+    std::printf("\n");
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--seconds") == 0)
+      opt.seconds = std::stod(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--repeat") == 0)
+      opt.repeat = std::stoi(argv[i + 1]);
+  }
+  caf::actor_system_config cfg;
+  gale::configure(cfg);
+  caf::actor_system sys{cfg};
+  auto target = sys.spawn(echo);
+  auto io = gale::spawn_io_actor(sys);
+  {
+    gale::requester req{sys};
+    gale::io_client client{sys, io};
+    auto rate = [&](auto f) { return median_rate(opt, f); };
+
+    double caf1 = rate([&](long n) { raw_caf(sys, target, n, 1); });
+    double caf64 = rate([&](long n) { raw_caf(sys, target, n, in_flight); });
+    double thr1 = rate([&](long n) { thread_ping_pong(n); });
+    double thr64 = rate([&](long n) { thread_ping_pong_64(n); });
+
+    std::vector<row> rows;
+    rows.push_back({"reference: raw CAF request/then", "CAF worker", caf1,
+                    caf64, caf1, caf64, 0});
+    rows.push_back({"reference: thread promise ping-pong", "own thread", thr1,
+                    thr64, thr1, thr64, 0});
+    // The message style is CAF's request/then itself, against the I/O actor.
+    auto io_handle = caf::actor_cast<caf::actor>(io);
+    rows.push_back(
+      {"message (request/then, I/O actor)", "CAF worker",
+       rate([&](long n) { raw_caf(sys, io_handle, n, 1); }),
+       rate([&](long n) { raw_caf(sys, io_handle, n, in_flight); }), caf1,
+       caf64, 0.5});
+    rows.push_back(
+      {"coroutine in an actor", "CAF worker",
+       rate([&](long n) { coroutine_in_actor(sys, target, n, 1); }),
+       rate([&](long n) { coroutine_in_actor(sys, target, n, in_flight); }),
+       caf1, caf64, 0.5});
+    rows.push_back(
+      {"callback (on the replying actor)", "CAF worker",
+       rate([&](long n) { callback_chain(req, target, n, 1); }),
+       rate([&](long n) { callback_chain(req, target, n, in_flight); }), caf1,
+       caf64, 0.5});
+    auto std_future = [&](long n, int lanes) {
+      futures<std::future<int>>(n, lanes, [&] {
+        return req.async_request<int>(target, caf::infinite,
+                                      caf::make_message(1), asio::use_future);
+      });
+    };
+    rows.push_back({"std::future (asio::use_future)", "own thread",
+                    rate([&](long n) { std_future(n, 1); }),
+                    rate([&](long n) { std_future(n, in_flight); }), thr1,
+                    thr64, 0.5});
+    auto gale_future = [&](long n, int lanes) {
+      futures<gale::future<int>>(n, lanes, [&] {
+        return req.async_request<int>(target, caf::infinite,
+                                      caf::make_message(1), gale::use_future);
+      });
+    };
+    rows.push_back(
+      {"gale::future", "own thread", rate([&](long n) { gale_future(n, 1); }),
+       rate([&](long n) { gale_future(n, in_flight); }), thr1, thr64, 0.5});
+    rows.push_back(
+      {"asio awaitable", "own thread",
+       rate([&](long n) { awaitables(req, target, n, 1); }),
+       rate([&](long n) { awaitables(req, target, n, in_flight); }), thr1,
+       thr64, 0.5});
+    rows.push_back(
+      {"callback on a user executor", "own thread",
+       rate([&](long n) { executor_callbacks(req, target, n, 1); }),
+       rate([&](long n) { executor_callbacks(req, target, n, in_flight); }),
+       thr1, thr64, 0.5});
+    rows.push_back(
+      {"queue (to_queue + pop)", "own thread",
+       rate([&](long n) { queue_style(req, target, n, 1); }),
+       rate([&](long n) { queue_style(req, target, n, in_flight); }), thr1,
+       thr64, 0.5});
+    rows.push_back({"blocking (use_blocking)", "own thread", rate([&](long n) {
+                      for (long i = 0; i < n; ++i)
+                        req.async_request<int>(target, caf::infinite,
+                                               caf::make_message(1),
+                                               gale::use_blocking);
+                    }),
+                    0, thr1, thr64, 0.5});
+    // Not a goal: what one I/O operation costs when it crosses to the loop
+    // thread and back (a zero-length sleep).
+    auto loop_trip = [&](long n, int lanes) {
+      futures<gale::future<void>>(
+        n, lanes, [&] { return client.sleep(0ns, gale::use_future); });
+    };
+    rows.push_back({"I/O op via the loop (sleep 0, future)", "own thread",
+                    rate([&](long n) { loop_trip(n, 1); }),
+                    rate([&](long n) { loop_trip(n, in_flight); }), thr1, thr64,
+                    0});
+    std::printf(
+      "round trips per second (median of %d runs of ~%.1f s); ratio is "
+      "against the reference for the thread the style completes on\n\n",
+      opt.repeat, opt.seconds);
+    print(rows);
+  }
+  caf::anon_send_exit(io, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
+}
