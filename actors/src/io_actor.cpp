@@ -7,6 +7,7 @@
 #include <gale/io/signals.hpp>
 
 #include <caf/actor_system.hpp>
+#include <caf/make_message.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -58,13 +59,22 @@ void start_simple(self_pointer self, F&& run) {
      run = std::forward<F>(run)]() mutable { run(*engine, std::move(reply)); });
 }
 
+/// Registers `cb` and answers the current request with its id once the
+/// registration is active on the loop, so that a signal raised right after
+/// the reply is not missed.
 caf::result<signal_subscription> watch_signal(self_pointer self, int number,
                                               signal_callback cb) {
+  auto reply = std::make_shared<detail::reply_slot>(
+    detail::reply_slot::for_current_message(self));
   try {
-    return self->state.signals->on(number, std::move(cb));
+    self->state.signals->on(number, std::move(cb),
+                            [reply](signal_subscription id) {
+                              reply->deliver(caf::make_message(id));
+                            });
   } catch (const std::invalid_argument& e) {
-    return make_error(errc::invalid_argument, e.what());
+    reply->deliver(make_error(errc::invalid_argument, e.what()));
   }
+  return caf::delegated<signal_subscription>{};
 }
 
 io_actor::behavior_type io_actor_impl(self_pointer self) {

@@ -87,8 +87,9 @@ signal_registry::~signal_registry() {
   asio::post(impl_->signals.get_executor(), [i = impl_] { i->close(); });
 }
 
-signal_registry::subscription signal_registry::on(int signal_number,
-                                                  callback cb) {
+signal_registry::subscription
+signal_registry::on(int signal_number, callback cb,
+                    std::function<void(subscription)> active) {
   if (signal_number <= 0 || signal_number >= NSIG || signal_number == SIGKILL
       || signal_number == SIGSTOP)
     throw std::invalid_argument("gale::io::signal_registry: signal "
@@ -96,8 +97,11 @@ signal_registry::subscription signal_registry::on(int signal_number,
                                 + " cannot be caught");
   auto id = impl_->next_id++;
   asio::post(impl_->signals.get_executor(),
-             [i = impl_, id, signal_number, cb = std::move(cb)]() mutable {
+             [i = impl_, id, signal_number, cb = std::move(cb),
+              active = std::move(active)]() mutable {
                i->add(id, signal_number, std::move(cb));
+               if (active)
+                 active(id);
              });
   return id;
 }

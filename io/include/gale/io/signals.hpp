@@ -27,10 +27,13 @@ public:
   signal_registry(const signal_registry&) = delete;
   signal_registry& operator=(const signal_registry&) = delete;
 
-  /// Calls `cb` on the loop for every delivery of `signal_number` from now
-  /// on. Returns an id for `remove`. Throws `std::invalid_argument` for a
-  /// signal that cannot be caught (SIGKILL, SIGSTOP, out of range).
-  subscription on(int signal_number, callback cb);
+  /// Calls `cb` on the loop for every delivery of `signal_number` once the
+  /// registration is active. `active` (if given) is called with the id on
+  /// the loop thread as soon as it is. Returns the same id, for `remove`.
+  /// Throws `std::invalid_argument` for a signal that cannot be caught
+  /// (SIGKILL, SIGSTOP, out of range).
+  subscription on(int signal_number, callback cb,
+                  std::function<void(subscription)> active = {});
 
   /// Stops the callback `id`; unknown ids are ignored.
   void remove(subscription id);
