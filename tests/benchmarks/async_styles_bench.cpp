@@ -3,7 +3,7 @@
 // run: a raw CAF request/response between two actors, and a bare hand-off
 // between two threads (std::promise/std::future ping-pong).
 //
-// Usage: bench_async_styles [--seconds S] [--repeat R]
+// Usage: bench_async_styles [--seconds S] [--repeat R] [--only TEXT]
 // Each figure is the median of R runs of about S seconds (default 0.5 x 3).
 #include <gale/actor_coroutine.hpp>
 #include <gale/blocking.hpp>
@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -47,6 +48,7 @@ constexpr int in_flight = 64;
 struct options {
   double seconds = 0.5;
   int repeat = 3;
+  std::string only; // run only styles whose name contains this
 };
 
 /// Runs `batch(n)` (which performs n round trips) with growing n until one
@@ -85,7 +87,9 @@ void wait_for(std::future<void> f) {
 
 // -- references ---------------------------------------------------------------
 
-/// An actor that runs `lanes` request chains to `target` until `n` replies.
+/// An actor that runs `lanes` request chains to `target` until `n` replies;
+/// each request is `Request{}` and its reply a `Reply`.
+template <class Reply = int, class Request = int>
 void raw_caf(caf::actor_system& sys, caf::actor target, long n, int lanes) {
   std::promise<void> done;
   sys.spawn([=, &done](caf::event_based_actor* self) {
@@ -96,7 +100,7 @@ void raw_caf(caf::actor_system& sys, caf::actor target, long n, int lanes) {
       if (*started >= n)
         return;
       ++*started;
-      self->request(target, caf::infinite, 1).then([=, &done](int) {
+      self->request(target, caf::infinite, Request{}).then([=, &done](Reply) {
         if (--*remaining == 0) {
           done.set_value();
           self->quit();
@@ -346,9 +350,13 @@ int main(int argc, char** argv) {
       opt.seconds = std::stod(argv[i + 1]);
     else if (std::strcmp(argv[i], "--repeat") == 0)
       opt.repeat = std::stoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--only") == 0)
+      opt.only = argv[i + 1];
   }
   caf::actor_system_config cfg;
   gale::configure(cfg);
+  if (std::getenv("CAF_DEFAULT_POLLING")) // compare with CAF's defaults
+    cfg.set("work-stealing.moderate-poll-attempts", size_t{500});
   caf::actor_system sys{cfg};
   auto target = sys.spawn(echo);
   auto io = gale::spawn_io_actor(sys);
@@ -356,7 +364,7 @@ int main(int argc, char** argv) {
     gale::requester req{sys};
     gale::io_client client{sys, io};
     auto rate = [&](auto f) { return median_rate(opt, f); };
-
+    using batch = std::function<void(long, int)>;
     double caf1 = rate([&](long n) { raw_caf(sys, target, n, 1); });
     double caf64 = rate([&](long n) { raw_caf(sys, target, n, in_flight); });
     double thr1 = rate([&](long n) { thread_ping_pong(n); });
@@ -367,74 +375,78 @@ int main(int argc, char** argv) {
                     caf64, caf1, caf64, 0});
     rows.push_back({"reference: thread promise ping-pong", "own thread", thr1,
                     thr64, thr1, thr64, 0});
+    // Measures `run` with 1 and (unless `single`) 64 requests in flight.
+    auto add = [&](const char* style, bool on_caf_thread, batch run,
+                   double goal, bool single = false) {
+      if (!opt.only.empty()
+          && std::string{style}.find(opt.only) == std::string::npos)
+        return;
+      auto one = rate([&](long n) { run(n, 1); });
+      auto many = single ? 0.0 : rate([&](long n) { run(n, in_flight); });
+      rows.push_back({style, on_caf_thread ? "CAF worker" : "own thread", one,
+                      many, on_caf_thread ? caf1 : thr1,
+                      on_caf_thread ? caf64 : thr64, goal});
+    };
     // The message style is CAF's request/then itself, against the I/O actor.
     auto io_handle = caf::actor_cast<caf::actor>(io);
-    rows.push_back(
-      {"message (request/then, I/O actor)", "CAF worker",
-       rate([&](long n) { raw_caf(sys, io_handle, n, 1); }),
-       rate([&](long n) { raw_caf(sys, io_handle, n, in_flight); }), caf1,
-       caf64, 0.5});
-    rows.push_back(
-      {"coroutine in an actor", "CAF worker",
-       rate([&](long n) { coroutine_in_actor(sys, target, n, 1); }),
-       rate([&](long n) { coroutine_in_actor(sys, target, n, in_flight); }),
-       caf1, caf64, 0.5});
-    rows.push_back(
-      {"callback (on the replying actor)", "CAF worker",
-       rate([&](long n) { callback_chain(req, target, n, 1); }),
-       rate([&](long n) { callback_chain(req, target, n, in_flight); }), caf1,
-       caf64, 0.5});
-    auto std_future = [&](long n, int lanes) {
-      futures<std::future<int>>(n, lanes, [&] {
-        return req.async_request<int>(target, caf::infinite,
-                                      caf::make_message(1), asio::use_future);
-      });
-    };
-    rows.push_back({"std::future (asio::use_future)", "own thread",
-                    rate([&](long n) { std_future(n, 1); }),
-                    rate([&](long n) { std_future(n, in_flight); }), thr1,
-                    thr64, 0.5});
-    auto gale_future = [&](long n, int lanes) {
-      futures<gale::future<int>>(n, lanes, [&] {
-        return req.async_request<int>(target, caf::infinite,
-                                      caf::make_message(1), gale::use_future);
-      });
-    };
-    rows.push_back(
-      {"gale::future", "own thread", rate([&](long n) { gale_future(n, 1); }),
-       rate([&](long n) { gale_future(n, in_flight); }), thr1, thr64, 0.5});
-    rows.push_back(
-      {"asio awaitable", "own thread",
-       rate([&](long n) { awaitables(req, target, n, 1); }),
-       rate([&](long n) { awaitables(req, target, n, in_flight); }), thr1,
-       thr64, 0.5});
-    rows.push_back(
-      {"callback on a user executor", "own thread",
-       rate([&](long n) { executor_callbacks(req, target, n, 1); }),
-       rate([&](long n) { executor_callbacks(req, target, n, in_flight); }),
-       thr1, thr64, 0.5});
-    rows.push_back(
-      {"queue (to_queue + pop)", "own thread",
-       rate([&](long n) { queue_style(req, target, n, 1); }),
-       rate([&](long n) { queue_style(req, target, n, in_flight); }), thr1,
-       thr64, 0.5});
-    rows.push_back({"blocking (use_blocking)", "own thread", rate([&](long n) {
-                      for (long i = 0; i < n; ++i)
-                        req.async_request<int>(target, caf::infinite,
-                                               caf::make_message(1),
-                                               gale::use_blocking);
-                    }),
-                    0, thr1, thr64, 0.5});
+    add(
+      "message (request/then, I/O actor)", true,
+      [&](long n, int lanes) {
+        raw_caf<gale::pong_atom, gale::ping_atom>(sys, io_handle, n, lanes);
+      },
+      0.5);
+    add(
+      "coroutine in an actor", true,
+      [&](long n, int lanes) { coroutine_in_actor(sys, target, n, lanes); },
+      0.5);
+    add(
+      "callback (on the replying actor)", true,
+      [&](long n, int lanes) { callback_chain(req, target, n, lanes); }, 0.5);
+    add(
+      "std::future (asio::use_future)", false,
+      [&](long n, int lanes) {
+        futures<std::future<int>>(n, lanes, [&] {
+          return req.async_request<int>(target, caf::infinite,
+                                        caf::make_message(1), asio::use_future);
+        });
+      },
+      0.5);
+    add(
+      "gale::future", false,
+      [&](long n, int lanes) {
+        futures<gale::future<int>>(n, lanes, [&] {
+          return req.async_request<int>(target, caf::infinite,
+                                        caf::make_message(1), gale::use_future);
+        });
+      },
+      0.5);
+    add(
+      "asio awaitable", false,
+      [&](long n, int lanes) { awaitables(req, target, n, lanes); }, 0.5);
+    add(
+      "callback on a user executor", false,
+      [&](long n, int lanes) { executor_callbacks(req, target, n, lanes); },
+      0.5);
+    add(
+      "queue (to_queue + pop)", false,
+      [&](long n, int lanes) { queue_style(req, target, n, lanes); }, 0.5);
+    add(
+      "blocking (use_blocking)", false,
+      [&](long n, int) {
+        for (long i = 0; i < n; ++i)
+          req.async_request<int>(target, caf::infinite, caf::make_message(1),
+                                 gale::use_blocking);
+      },
+      0.5, true);
     // Not a goal: what one I/O operation costs when it crosses to the loop
     // thread and back (a zero-length sleep).
-    auto loop_trip = [&](long n, int lanes) {
-      futures<gale::future<void>>(
-        n, lanes, [&] { return client.sleep(0ns, gale::use_future); });
-    };
-    rows.push_back({"I/O op via the loop (sleep 0, future)", "own thread",
-                    rate([&](long n) { loop_trip(n, 1); }),
-                    rate([&](long n) { loop_trip(n, in_flight); }), thr1, thr64,
-                    0});
+    add(
+      "I/O op via the loop (sleep 0, future)", false,
+      [&](long n, int lanes) {
+        futures<gale::future<void>>(
+          n, lanes, [&] { return client.sleep(0ns, gale::use_future); });
+      },
+      0);
     std::printf(
       "round trips per second (median of %d runs of ~%.1f s); ratio is "
       "against the reference for the thread the style completes on\n\n",

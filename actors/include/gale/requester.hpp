@@ -19,7 +19,6 @@
 #include <caf/fwd.hpp>
 #include <caf/message.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,6 +65,23 @@ decode_reply(const caf::error& err, caf::message& reply,
     return {};
   }
 }
+
+/// Marks the calling thread as inside an initiating function while alive.
+/// Thread-local by nature: it describes the current call stack only.
+class initiation_scope {
+public:
+  initiation_scope() noexcept { ++depth(); }
+  ~initiation_scope() { --depth(); }
+  initiation_scope(const initiation_scope&) = delete;
+  initiation_scope& operator=(const initiation_scope&) = delete;
+  static bool active() noexcept { return depth() > 0; }
+
+private:
+  static int& depth() noexcept {
+    thread_local int value = 0;
+    return value;
+  }
+};
 
 } // namespace detail
 
@@ -154,12 +170,13 @@ private:
       asio::get_associated_executor(handler, asio::system_executor{}),
       asio::execution::outstanding_work.tracked);
     auto slot = asio::get_associated_cancellation_slot(handler);
-    // A reply that arrives while we are still initiating (a dead receiver
-    // bounces at once) is posted, never run inside the initiating call.
-    auto initiating = std::make_shared<std::atomic<bool>>(true);
+    // A reply that arrives while this thread is still initiating (a dead
+    // receiver bounces at once) is posted, never run inside the initiating
+    // call, as Asio requires.
+    detail::initiation_scope scope;
     auto id = send(std::move(dest), t, std::move(msg),
-                   [handler = std::move(handler), work = std::move(work),
-                    initiating](caf::error err, caf::message reply) mutable {
+                   [handler = std::move(handler), work = std::move(work)](
+                     caf::error err, caf::message reply) mutable {
                      std::conditional_t<std::is_void_v<R>, int, R> value{};
                      auto ec = detail::decode_reply<R>(err, reply, value);
                      auto complete = [handler = std::move(handler), ec,
@@ -169,12 +186,11 @@ private:
                        else
                          std::move(handler)(ec, std::move(value));
                      };
-                     if (initiating->load())
+                     if (detail::initiation_scope::active())
                        asio::post(work, std::move(complete));
                      else
                        asio::dispatch(work, std::move(complete));
                    });
-    initiating->store(false);
     if (slot.is_connected()) {
       slot.assign([weak = std::weak_ptr<detail::requester_core>{core_}, id,
                    on_cancel = std::move(on_cancel)](asio::cancellation_type) {

@@ -13,8 +13,10 @@ CAF_END_TYPE_ID_BLOCK(gale)
 namespace gale {
 
 /// Registers gale's message types and error rendering with a CAF
-/// configuration. Call it before creating the actor system, in every
-/// process that exchanges gale messages.
+/// configuration, and tunes CAF's scheduler for work that arrives from
+/// non-CAF threads (`work-stealing.moderate-poll-attempts` = 0; override it
+/// after this call if you must). Call it before creating the actor system,
+/// in every process that exchanges gale messages.
 void configure(caf::actor_system_config& cfg);
 
 } // namespace gale
