@@ -48,8 +48,24 @@ constexpr int in_flight = 64;
 struct options {
   double seconds = 0.5;
   int repeat = 3;
-  std::string only; // run only styles whose name contains this
+  std::string only; // comma-separated parts of the style names to run
 };
+
+bool selected(const options& opt, const std::string& style) {
+  if (opt.only.empty())
+    return true;
+  std::size_t start = 0;
+  while (start <= opt.only.size()) {
+    auto end = opt.only.find(',', start);
+    if (end == std::string::npos)
+      end = opt.only.size();
+    auto part = opt.only.substr(start, end - start);
+    if (!part.empty() && style.find(part) != std::string::npos)
+      return true;
+    start = end + 1;
+  }
+  return false;
+}
 
 /// Runs `batch(n)` (which performs n round trips) with growing n until one
 /// call lasts `seconds`; returns round trips per second.
@@ -378,8 +394,7 @@ int main(int argc, char** argv) {
     // Measures `run` with 1 and (unless `single`) 64 requests in flight.
     auto add = [&](const char* style, bool on_caf_thread, batch run,
                    double goal, bool single = false) {
-      if (!opt.only.empty()
-          && std::string{style}.find(opt.only) == std::string::npos)
+      if (!selected(opt, style))
         return;
       auto one = rate([&](long n) { run(n, 1); });
       auto many = single ? 0.0 : rate([&](long n) { run(n, in_flight); });
