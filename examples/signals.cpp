@@ -16,13 +16,16 @@
 #include <cstring>
 #include <future>
 #include <iostream>
+#include <string>
 
 // [subscriber]
 // An actor that hears about signals as messages.
 caf::behavior signal_logger(caf::event_based_actor*) {
   return {
     [](gale::signal_atom, int number) {
-      std::cout << "actor: got signal " << number << std::endl;
+      // one string, one write: lines from two threads do not interleave
+      std::cout << ("actor: got signal " + std::to_string(number) + "\n")
+                << std::flush;
     },
   };
 }
@@ -54,8 +57,9 @@ int main(int argc, char** argv) {
     if (self_test)
       std::raise(SIGHUP);
     int number = stop.get_future().get();
-    std::cout << "callback: got signal " << number << ", stopping"
-              << std::endl;
+    std::cout << ("callback: got signal " + std::to_string(number)
+                  + ", stopping\n")
+              << std::flush;
     // [remove]
     for (auto id : ids)
       client.remove_signal(id, gale::use_blocking);

@@ -54,8 +54,13 @@ struct signal_registry::impl : std::enable_shared_from_this<impl> {
     if (waiting)
       return;
     waiting = true;
+    // A weak reference: the pending wait lives inside `signals`, which this
+    // object owns, so a strong one would keep both alive forever.
     signals.async_wait(
-      [self = shared_from_this()](std::error_code ec, int signo) {
+      [weak = weak_from_this()](std::error_code ec, int signo) {
+        auto self = weak.lock();
+        if (!self)
+          return;
         self->waiting = false;
         if (ec || self->closed)
           return;

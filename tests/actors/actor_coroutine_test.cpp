@@ -130,3 +130,34 @@ TEST_CASE_METHOD(gale::test::fixture,
   CHECK_FALSE(*resumed);
   caf::anon_send_exit(calc, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_METHOD(gale::test::fixture,
+                 "a coroutine in an actor can be cancelled by the actor",
+                 "[actors][coroutine]") {
+  using cancel_it = caf::atom_constant<caf::atom("cancelit")>;
+  auto calc = sys.spawn(gale::test::calculator);
+  gale::promise<std::error_code> outcome;
+  struct state {
+    asio::cancellation_signal signal;
+  };
+  auto actor = sys.spawn([calc, outcome](caf::stateful_actor<state>* self) {
+    [](caf::stateful_actor<state>* self, caf::actor calc,
+       auto outcome) -> gale::actor_task {
+      try {
+        co_await gale::ask_with_cancellation<int>(
+          self, self->state.signal.slot(), calc, caf::infinite,
+          hang_atom::value);
+        outcome.set_result({});
+      } catch (const gale::error& e) {
+        outcome.set_result(e.code());
+      }
+    }(self, calc, outcome);
+    return caf::behavior{[self](cancel_it) {
+      self->state.signal.emit(asio::cancellation_type::terminal);
+    }};
+  });
+  caf::anon_send(actor, cancel_it::value);
+  CHECK(outcome.get_future().get(10s) == errc::cancelled);
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(calc, caf::exit_reason::user_shutdown);
+}

@@ -3,12 +3,16 @@
 #include "gale/io_actor.hpp"
 #include "gale/type_ids.hpp"
 
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <thread>
 
 namespace gale::test {
@@ -26,6 +30,14 @@ struct fixture {
 
   ~fixture() { caf::anon_send_exit(io, caf::exit_reason::user_shutdown); }
 };
+
+/// A loopback port on which nothing listens (bound once, then closed).
+inline std::uint16_t closed_port() {
+  asio::io_context ctx;
+  asio::ip::tcp::acceptor acceptor{
+    ctx, asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0}};
+  return acceptor.local_endpoint().port();
+}
 
 /// Polls `pred` until it holds or `limit` passes.
 template <class Pred>

@@ -129,17 +129,9 @@ TEST_CASE_METHOD(gale::test::fixture, "errors come back as caf::error values",
           == errc::unknown_listener);
   }
   SECTION("connection refused") {
-    auto [ec, l] = ask<gale::listener_info>(
-      sys, io, gale::listen_atom_v, std::string{"127.0.0.1"}, uint16_t{0});
-    REQUIRE_FALSE(ec);
-    // A listener nobody accepts on still completes the TCP handshake, so
-    // use a port that has no listener: listen, learn the port, close.
-    auto port = l.port;
-    caf::anon_send_exit(io, caf::exit_reason::user_shutdown);
-    io = gale::spawn_io_actor(sys);
     auto refused = ask<gale::connection_id>(
       sys, io, gale::connect_atom_v, gale::op_id{0}, no_timeout,
-      std::string{"127.0.0.1"}, std::to_string(port));
+      std::string{"127.0.0.1"}, std::to_string(gale::test::closed_port()));
     CHECK(refused.first == asio::error::connection_refused);
   }
   SECTION("unknown host") {

@@ -158,21 +158,17 @@ TEST_CASE_METHOD(
 TEST_CASE_METHOD(client_fixture, "errors of each operation, in each style",
                  "[actors][io_client]") {
   SECTION("connection refused") {
-    auto l = client.listen("127.0.0.1", 0, gale::use_blocking);
-    // a second I/O actor owns no listener on that port once it is closed
-    caf::anon_send_exit(io, caf::exit_reason::user_shutdown);
-    io = gale::spawn_io_actor(sys);
-    gale::io_client fresh{sys, io};
-    auto port = std::to_string(l.port);
+    auto port = std::to_string(gale::test::closed_port());
     std::promise<std::error_code> cb;
-    fresh.connect(
+    client.connect(
       "127.0.0.1", port,
       [&](std::error_code ec, gale::connection_id) { cb.set_value(ec); });
     CHECK(cb.get_future().get() == asio::error::connection_refused);
-    CHECK(code_of([&] { fresh.connect("127.0.0.1", port, gale::use_blocking); })
-          == asio::error::connection_refused);
+    CHECK(
+      code_of([&] { client.connect("127.0.0.1", port, gale::use_blocking); })
+      == asio::error::connection_refused);
     gale::queue<gale::result<gale::connection_id>> q;
-    fresh.connect("127.0.0.1", port, gale::to_queue(q));
+    client.connect("127.0.0.1", port, gale::to_queue(q));
     CHECK(q.pop(5s)->error() == asio::error::connection_refused);
   }
   SECTION("unknown host") {

@@ -3,12 +3,15 @@
 #include "gale/error.hpp"
 #include "gale/timeout.hpp"
 
+#include <asio/cancellation_signal.hpp>
+
 #include <caf/error.hpp>
 
 #include <coroutine>
 #include <exception>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -52,9 +55,11 @@ public:
     if (h_)
       h_.destroy();
   }
+  /// Resumes the coroutine unless it already was (by the reply, its error,
+  /// or a cancellation: whichever comes first wins).
   void resume() {
-    auto h = std::exchange(h_, nullptr);
-    h.resume();
+    if (auto h = std::exchange(h_, nullptr))
+      h.resume();
   }
 
 private:
@@ -67,6 +72,59 @@ struct ask_state {
   caf::error err;
 };
 
+/// The awaitable behind `ask` and `ask_with_cancellation`.
+template <class R, class Self, class Handle, class... Ts>
+struct ask_awaiter {
+  Self* self;
+  asio::cancellation_slot slot;
+  Handle dest;
+  timeout t;
+  std::tuple<Ts...> args;
+  std::shared_ptr<ask_state<R>> state = std::make_shared<ask_state<R>>();
+
+  bool await_ready() const noexcept { return false; }
+
+  void await_suspend(std::coroutine_handle<> h) {
+    auto owner = std::make_shared<frame_owner>(h);
+    auto on_error = [owner, st = state](caf::error& err) {
+      st->err = std::move(err);
+      owner->resume();
+    };
+    std::apply(
+      [&](auto&... xs) {
+        auto handle = self->request(dest, t.to_caf(), std::move(xs)...);
+        if constexpr (std::is_void_v<R>)
+          handle.then(
+            [owner, st = state] {
+              st->value.emplace(0);
+              owner->resume();
+            },
+            on_error);
+        else
+          handle.then(
+            [owner, st = state](R& value) {
+              st->value.emplace(std::move(value));
+              owner->resume();
+            },
+            on_error);
+      },
+      args);
+    if (slot.is_connected())
+      slot.assign([owner, st = state](asio::cancellation_type) {
+        if (!st->value && !st->err)
+          st->err = make_error(errc::cancelled);
+        owner->resume(); // a later reply finds nothing to resume
+      });
+  }
+
+  R await_resume() {
+    if (state->err)
+      throw error{to_error_code(state->err), describe(state->err)};
+    if constexpr (!std::is_void_v<R>)
+      return std::move(*state->value);
+  }
+};
+
 } // namespace detail
 
 /// An awaitable request from the actor `self` to `dest`. Resumes with the
@@ -75,51 +133,18 @@ struct ask_state {
 /// actor, typed or not, local or remote.
 template <class R, class Self, class Handle, class... Ts>
 auto ask(Self* self, Handle dest, timeout t, Ts... xs) {
-  struct awaiter {
-    Self* self;
-    Handle dest;
-    timeout t;
-    std::tuple<Ts...> args;
-    std::shared_ptr<detail::ask_state<R>> state =
-      std::make_shared<detail::ask_state<R>>();
+  return detail::ask_awaiter<R, Self, Handle, Ts...>{
+    self, {}, std::move(dest), t, std::tuple<Ts...>{std::move(xs)...}};
+}
 
-    bool await_ready() const noexcept { return false; }
-
-    void await_suspend(std::coroutine_handle<> h) {
-      auto owner = std::make_shared<detail::frame_owner>(h);
-      auto on_error = [owner, st = state](caf::error& err) {
-        st->err = std::move(err);
-        owner->resume();
-      };
-      std::apply(
-        [&](auto&... xs) {
-          auto handle = self->request(dest, t.to_caf(), std::move(xs)...);
-          if constexpr (std::is_void_v<R>)
-            handle.then(
-              [owner, st = state] {
-                st->value.emplace(0);
-                owner->resume();
-              },
-              on_error);
-          else
-            handle.then(
-              [owner, st = state](R& value) {
-                st->value.emplace(std::move(value));
-                owner->resume();
-              },
-              on_error);
-        },
-        args);
-    }
-
-    R await_resume() {
-      if (state->err)
-        throw error{to_error_code(state->err), describe(state->err)};
-      if constexpr (!std::is_void_v<R>)
-        return std::move(*state->value);
-    }
-  };
-  return awaiter{self, std::move(dest), t, std::tuple<Ts...>{std::move(xs)...}};
+/// As `ask`, but emitting `slot`'s signal (from the actor's own thread,
+/// say in another of its handlers) resumes the coroutine at once with
+/// `errc::cancelled`; a reply that comes later is dropped.
+template <class R, class Self, class Handle, class... Ts>
+auto ask_with_cancellation(Self* self, asio::cancellation_slot slot,
+                           Handle dest, timeout t, Ts... xs) {
+  return detail::ask_awaiter<R, Self, Handle, Ts...>{
+    self, slot, std::move(dest), t, std::tuple<Ts...>{std::move(xs)...}};
 }
 
 } // namespace gale

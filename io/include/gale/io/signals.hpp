@@ -22,6 +22,8 @@ public:
   explicit signal_registry(const asio::any_io_executor& ex);
 
   /// Stops watching every signal. Callbacks already posted may still run.
+  /// Destroy it on the loop thread, while the loop runs, or after the loop
+  /// stopped (the clean-up is posted to the loop).
   ~signal_registry();
 
   signal_registry(const signal_registry&) = delete;
