@@ -5,10 +5,10 @@ include(CMakePackageConfigHelpers)
 
 set(GALE_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/gale")
 
-install(TARGETS gale gale_io gale_actors EXPORT galeTargets
+install(TARGETS gale gale_protocols gale_io gale_actors EXPORT galeTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY io/include/ actors/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY protocols/include/ io/include/ actors/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT galeTargets NAMESPACE gale:: DESTINATION ${GALE_CMAKE_DIR})
 
 configure_package_config_file(cmake/galeConfig.cmake.in

@@ -1,0 +1,346 @@
+#include "gale/http/url.hpp"
+
+#include "gale/http/error.hpp"
+
+#include <algorithm>
+
+namespace gale::http {
+
+namespace {
+
+// Character classes of RFC 3986, section 2 and appendix A. Plain functions
+// over ASCII: the locale must not change what a URI is.
+
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+int hex_value(char c) {
+  if (is_digit(c))
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+bool is_unreserved(char c) {
+  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_'
+         || c == '~';
+}
+
+bool is_sub_delim(char c) {
+  return std::string_view{"!$&'()*+,;="}.find(c) != std::string_view::npos;
+}
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// Checks that `s` holds only pct-encoded triplets and characters for which
+/// `allowed` holds.
+template <class Pred>
+std::error_code check_chars(std::string_view s, Pred allowed) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size() || hex_value(s[i + 1]) < 0
+          || hex_value(s[i + 2]) < 0)
+        return errc::invalid_percent_encoding;
+      i += 2;
+    } else if (!allowed(s[i])) {
+      return errc::invalid_character;
+    }
+  }
+  return {};
+}
+
+bool is_pchar(char c) {
+  return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '@';
+}
+
+bool valid_ipv4(std::string_view s) {
+  int octets = 0;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t start = i;
+    int value = 0;
+    while (i < s.size() && is_digit(s[i]) && i - start < 3)
+      value = value * 10 + (s[i++] - '0');
+    auto len = i - start;
+    if (len == 0 || value > 255 || (len > 1 && s[start] == '0'))
+      return false;
+    ++octets;
+    if (i == s.size())
+      return octets == 4;
+    if (s[i] != '.' || octets == 4)
+      return false;
+    ++i;
+  }
+}
+
+bool valid_ipv6(std::string_view s) {
+  if (s.empty())
+    return false;
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s.substr(0, 2) == "::") {
+    compressed = true;
+    i = 2;
+  } else if (s[0] == ':') {
+    return false;
+  }
+  while (i < s.size()) {
+    std::size_t j = i;
+    while (j < s.size() && hex_value(s[j]) >= 0)
+      ++j;
+    if (j < s.size() && s[j] == '.') { // a trailing dotted IPv4 address
+      if (!valid_ipv4(s.substr(i)))
+        return false;
+      groups += 2;
+      break;
+    }
+    if (j == i || j - i > 4)
+      return false;
+    ++groups;
+    i = j;
+    if (i == s.size())
+      break;
+    if (s[i] != ':')
+      return false;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (compressed)
+        return false;
+      compressed = true;
+      ++i;
+    } else if (i == s.size()) {
+      return false; // a single trailing colon
+    }
+  }
+  return compressed ? groups < 8 : groups == 8;
+}
+
+bool requires_host(std::string_view scheme) {
+  return scheme == "http" || scheme == "https" || scheme == "ws"
+         || scheme == "wss";
+}
+
+std::error_code parse_port(std::string_view s,
+                           std::optional<std::uint16_t>& out) {
+  if (s.empty()) {
+    out.reset(); // "host:" means the default port
+    return {};
+  }
+  unsigned long value = 0;
+  for (char c : s) {
+    if (!is_digit(c))
+      return errc::invalid_port;
+    value = value * 10 + static_cast<unsigned long>(c - '0');
+    if (value > 65535)
+      return errc::invalid_port;
+  }
+  out = static_cast<std::uint16_t>(value);
+  return {};
+}
+
+std::error_code parse_authority(std::string_view a, url& out) {
+  if (auto at = a.rfind('@'); at != std::string_view::npos) {
+    auto info = a.substr(0, at);
+    if (auto ec = check_chars(info, [](char c) {
+          return is_unreserved(c) || is_sub_delim(c) || c == ':';
+        }))
+      return ec;
+    out.userinfo = std::string{info};
+    a.remove_prefix(at + 1);
+  }
+  std::string_view host;
+  std::string_view port;
+  bool has_port = false;
+  if (!a.empty() && a.front() == '[') {
+    auto close = a.find(']');
+    if (close == std::string_view::npos)
+      return errc::invalid_host;
+    host = a.substr(1, close - 1);
+    if (!valid_ipv6(host))
+      return errc::invalid_host;
+    out.host_is_ipv6 = true;
+    auto rest = a.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':')
+        return errc::invalid_host;
+      port = rest.substr(1);
+      has_port = true;
+    }
+  } else {
+    auto colon = a.rfind(':');
+    host = a.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port = a.substr(colon + 1);
+      has_port = true;
+    }
+    if (auto ec = check_chars(
+          host, [](char c) { return is_unreserved(c) || is_sub_delim(c); }))
+      return ec == errc::invalid_character ? make_error_code(errc::invalid_host)
+                                           : ec;
+  }
+  out.host.resize(host.size());
+  std::transform(host.begin(), host.end(), out.host.begin(), lower);
+  if (out.host.empty() && requires_host(out.scheme))
+    return errc::invalid_host;
+  if (has_port)
+    return parse_port(port, out.port);
+  return {};
+}
+
+} // namespace
+
+std::uint16_t url::effective_port() const noexcept {
+  if (port)
+    return *port;
+  if (scheme == "http" || scheme == "ws")
+    return 80;
+  if (scheme == "https" || scheme == "wss")
+    return 443;
+  return 0;
+}
+
+std::string url::authority() const {
+  std::string out = host_is_ipv6 ? "[" + host + "]" : host;
+  if (port)
+    out += ":" + std::to_string(*port);
+  return out;
+}
+
+std::string url::target() const {
+  std::string out = path.empty() ? "/" : path;
+  if (query)
+    out += "?" + *query;
+  return out;
+}
+
+std::string url::to_string() const {
+  std::string out = scheme + ":";
+  if (has_authority) {
+    out += "//";
+    if (!userinfo.empty())
+      out += userinfo + "@";
+    out += authority();
+  }
+  out += path;
+  if (query)
+    out += "?" + *query;
+  if (fragment)
+    out += "#" + *fragment;
+  return out;
+}
+
+std::error_code parse_url(std::string_view text, url& out) {
+  out = url{};
+  // scheme ":"
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return errc::invalid_url;
+  auto scheme = text.substr(0, colon);
+  if (!is_alpha(scheme.front()))
+    return errc::invalid_scheme;
+  for (char c : scheme)
+    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.')
+      return errc::invalid_scheme;
+  out.scheme.resize(scheme.size());
+  std::transform(scheme.begin(), scheme.end(), out.scheme.begin(), lower);
+  auto rest = text.substr(colon + 1);
+  // "//" authority
+  if (rest.substr(0, 2) == "//") {
+    rest.remove_prefix(2);
+    auto end = rest.find_first_of("/?#");
+    out.has_authority = true;
+    if (auto ec = parse_authority(rest.substr(0, end), out))
+      return ec;
+    rest =
+      end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+  } else if (requires_host(out.scheme)) {
+    return errc::invalid_host;
+  }
+  // path, "?" query, "#" fragment
+  auto fragment_at = rest.find('#');
+  if (fragment_at != std::string_view::npos) {
+    auto fragment = rest.substr(fragment_at + 1);
+    if (auto ec = check_chars(
+          fragment, [](char c) { return is_pchar(c) || c == '/' || c == '?'; }))
+      return ec;
+    out.fragment = std::string{fragment};
+    rest = rest.substr(0, fragment_at);
+  }
+  auto query_at = rest.find('?');
+  if (query_at != std::string_view::npos) {
+    auto query = rest.substr(query_at + 1);
+    if (auto ec = check_chars(
+          query, [](char c) { return is_pchar(c) || c == '/' || c == '?'; }))
+      return ec;
+    out.query = std::string{query};
+    rest = rest.substr(0, query_at);
+  }
+  if (auto ec =
+        check_chars(rest, [](char c) { return is_pchar(c) || c == '/'; }))
+    return ec;
+  out.path = std::string{rest};
+  return {};
+}
+
+std::error_code percent_decode(std::string_view in, std::string& out,
+                               bool plus_as_space) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size() || hex_value(in[i + 1]) < 0
+          || hex_value(in[i + 2]) < 0)
+        return errc::invalid_percent_encoding;
+      out.push_back(
+        static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(plus_as_space && c == '+' ? ' ' : c);
+    }
+  }
+  return {};
+}
+
+std::string percent_encode(std::string_view in) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    if (is_unreserved(c)) {
+      out.push_back(c);
+    } else {
+      auto byte = static_cast<unsigned char>(c);
+      out.push_back('%');
+      out.push_back(digits[byte >> 4]);
+      out.push_back(digits[byte & 0x0F]);
+    }
+  }
+  return out;
+}
+
+std::string
+build_query(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty())
+      out.push_back('&');
+    out += percent_encode(name);
+    out.push_back('=');
+    out += percent_encode(value);
+  }
+  return out;
+}
+
+} // namespace gale::http
