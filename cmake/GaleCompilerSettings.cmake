@@ -26,3 +26,17 @@ if(GALE_SANITIZE)
     add_compile_definitions(ASIO_DISABLE_FENCED_BLOCK)
   endif()
 endif()
+
+# gale_add_library(<layer> <sources>...): the static library gale_<layer>,
+# aliased and exported as gale::<layer>, with its headers in <layer>/include.
+function(gale_add_library layer)
+  add_library(gale_${layer} STATIC ${ARGN})
+  add_library(gale::${layer} ALIAS gale_${layer})
+  set_target_properties(gale_${layer} PROPERTIES
+    EXPORT_NAME ${layer} POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(gale_${layer} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_compile_features(gale_${layer} PUBLIC cxx_std_20)
+  gale_target_defaults(gale_${layer})
+endfunction()

@@ -42,14 +42,19 @@ char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+/// True when `s[i]` starts a valid "%HH" triplet.
+bool pct_triplet_at(std::string_view s, std::size_t i) {
+  return s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0
+         && hex_value(s[i + 2]) >= 0;
+}
+
 /// Checks that `s` holds only pct-encoded triplets and characters for which
 /// `allowed` holds.
 template <class Pred>
 std::error_code check_chars(std::string_view s, Pred allowed) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
-      if (i + 2 >= s.size() || hex_value(s[i + 1]) < 0
-          || hex_value(s[i + 2]) < 0)
+      if (!pct_triplet_at(s, i))
         return errc::invalid_percent_encoding;
       i += 2;
     } else if (!allowed(s[i])) {
@@ -277,24 +282,18 @@ std::error_code parse_url(std::string_view text, url& out) {
   } else if (requires_host(out.scheme)) {
     return errc::invalid_host;
   }
-  // path, "?" query, "#" fragment
-  auto fragment_at = rest.find('#');
-  if (fragment_at != std::string_view::npos) {
-    auto fragment = rest.substr(fragment_at + 1);
-    if (auto ec = check_chars(
-          fragment, [](char c) { return is_pchar(c) || c == '/' || c == '?'; }))
+  // path, "?" query, "#" fragment: each split off the end in turn
+  auto query_char = [](char c) { return is_pchar(c) || c == '/' || c == '?'; };
+  for (auto [mark, part] :
+       {std::pair{'#', &out.fragment}, std::pair{'?', &out.query}}) {
+    auto at = rest.find(mark);
+    if (at == std::string_view::npos)
+      continue;
+    auto text = rest.substr(at + 1);
+    if (auto ec = check_chars(text, query_char))
       return ec;
-    out.fragment = std::string{fragment};
-    rest = rest.substr(0, fragment_at);
-  }
-  auto query_at = rest.find('?');
-  if (query_at != std::string_view::npos) {
-    auto query = rest.substr(query_at + 1);
-    if (auto ec = check_chars(
-          query, [](char c) { return is_pchar(c) || c == '/' || c == '?'; }))
-      return ec;
-    out.query = std::string{query};
-    rest = rest.substr(0, query_at);
+    *part = std::string{text};
+    rest = rest.substr(0, at);
   }
   if (auto ec =
         check_chars(rest, [](char c) { return is_pchar(c) || c == '/'; }))
@@ -310,8 +309,7 @@ std::error_code percent_decode(std::string_view in, std::string& out,
   for (std::size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%') {
-      if (i + 2 >= in.size() || hex_value(in[i + 1]) < 0
-          || hex_value(in[i + 2]) < 0)
+      if (!pct_triplet_at(in, i))
         return errc::invalid_percent_encoding;
       out.push_back(
         static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));

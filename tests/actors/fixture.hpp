@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <system_error>
 #include <thread>
 
 namespace gale::test {
@@ -30,6 +32,16 @@ struct fixture {
 
   ~fixture() { caf::anon_send_exit(io, caf::exit_reason::user_shutdown); }
 };
+
+/// The error code that `f` throws as a `std::system_error`, or none.
+inline std::error_code code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::system_error& e) {
+    return e.code();
+  }
+  return {};
+}
 
 /// A loopback port on which nothing listens (bound once, then closed).
 inline std::uint16_t closed_port() {

@@ -23,6 +23,7 @@
 
 using namespace std::chrono_literals;
 using gale::errc;
+using gale::test::code_of;
 
 namespace {
 
@@ -38,15 +39,6 @@ struct client_fixture : gale::test::fixture {
     return {c, server.get(5s)};
   }
 };
-
-std::error_code code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
 
 } // namespace
 

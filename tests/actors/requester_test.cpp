@@ -26,6 +26,7 @@
 using namespace std::chrono_literals;
 using gale::errc;
 using gale::test::add_atom;
+using gale::test::code_of;
 using gale::test::fail_atom;
 using gale::test::hang_atom;
 using gale::test::name_atom;
@@ -54,15 +55,6 @@ T run_coroutine(F f) {
   ctx.run_for(10s);
   REQUIRE(result.wait_for(0s) == std::future_status::ready);
   return result.get();
-}
-
-std::error_code code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::system_error& e) {
-    return e.code();
-  }
-  return {};
 }
 
 } // namespace

@@ -71,14 +71,7 @@ run(style s, const std::function<void()>& meanwhile,
       signal.emit(asio::cancellation_type::terminal);
     }
   };
-  auto code = [](const std::function<void()>& f) -> std::error_code {
-    try {
-      f();
-    } catch (const std::system_error& e) {
-      return e.code();
-    }
-    return {};
-  };
+  using gale::test::code_of;
   switch (s) {
   case style::callback: {
     std::promise<std::error_code> done;
@@ -101,14 +94,14 @@ run(style s, const std::function<void()>& meanwhile,
       client.read(c, 16, asio::bind_cancellation_slot(slot, asio::use_future));
     meanwhile();
     maybe_cancel();
-    return code([&] { f.get(); });
+    return code_of([&] { f.get(); });
   }
   case style::gale_future: {
     auto f =
       client.read(c, 16, asio::bind_cancellation_slot(slot, gale::use_future));
     meanwhile();
     maybe_cancel();
-    return code([&] { f.get(10s); });
+    return code_of([&] { f.get(10s); });
   }
   case style::awaitable: {
     asio::io_context ctx;
@@ -131,7 +124,7 @@ run(style s, const std::function<void()>& meanwhile,
     std::thread t{[&] { ctx.run_for(10s); }};
     meanwhile();
     t.join();
-    return code([&] { f.get(); });
+    return code_of([&] { f.get(); });
   }
   case style::queue: {
     gale::queue<gale::result<std::string>> q;
@@ -147,7 +140,7 @@ run(style s, const std::function<void()>& meanwhile,
     // a blocking call ends by its result, its timeout or its actor's end.
     REQUIRE_FALSE(cancel_after);
     std::thread t{meanwhile};
-    auto ec = code([&] { client.read(c, 16, gale::use_blocking); });
+    auto ec = code_of([&] { client.read(c, 16, gale::use_blocking); });
     t.join();
     return ec;
   }
