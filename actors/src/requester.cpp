@@ -7,6 +7,8 @@
 #include <caf/message_id.hpp>
 #include <caf/monitorable_actor.hpp>
 
+#include "gale/detail/spin_mutex.hpp"
+
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,7 +51,7 @@ private:
 
   caf::actor_system& sys_;
   caf::strong_actor_ptr sink_;
-  std::mutex mutex_;
+  spin_mutex mutex_; // held for a map insert or erase only
   std::unordered_map<std::uint64_t, entry> pending_;
   std::unordered_set<caf::actor_id> watched_; // receivers we get down news of
   bool closed_ = false;

@@ -340,6 +340,14 @@ int main(int argc, char** argv) {
   gale::configure(cfg);
   if (std::getenv("CAF_DEFAULT_POLLING")) // compare with CAF's defaults
     cfg.set("work-stealing.moderate-poll-attempts", size_t{500});
+  if (auto spec = std::getenv("MODERATE")) { // "attempts,sleep_us": experiments
+    auto comma = std::strchr(spec, ',');
+    cfg.set("work-stealing.moderate-poll-attempts",
+            static_cast<size_t>(std::atol(spec)));
+    if (comma)
+      cfg.set("work-stealing.moderate-sleep-duration",
+              caf::timespan{std::chrono::microseconds{std::atol(comma + 1)}});
+  }
   caf::actor_system sys{cfg};
   auto target = sys.spawn(echo);
   auto io = gale::spawn_io_actor(sys);
@@ -356,7 +364,7 @@ int main(int argc, char** argv) {
     std::vector<row> rows;
     rows.push_back({"reference: raw CAF request/then", "CAF worker", caf1,
                     caf64, caf1, caf64, 0});
-    rows.push_back({"reference: thread promise ping-pong", "own thread", thr1,
+    rows.push_back({"reference: thread promise hand-off", "own thread", thr1,
                     thr64, thr1, thr64, 0});
     // Measures `run` with 1 and (unless `single`) 64 requests in flight.
     auto add = [&](const char* style, bool on_caf_thread, batch run,
