@@ -96,18 +96,18 @@ std::uint64_t requester_core::send(caf::strong_actor_ptr dest, timeout t,
     return id;
   }
   auto mid = caf::make_message_id(id);
+  bool registered = false;
   bool watch = false;
   {
     std::lock_guard guard{mutex_};
-    if (closed_) {
-      // fall through below, outside the lock
-    } else {
+    if (!closed_) {
       pending_.emplace(id,
                        entry{std::move(handler), dest->id(), !t.infinite()});
       watch = watched_.insert(dest->id()).second;
+      registered = true;
     }
   }
-  if (handler) { // not registered: the requester is closing
+  if (!registered) { // the requester is closing; answer outside the lock
     handler(make_error(errc::cancelled), caf::message{});
     return id;
   }
