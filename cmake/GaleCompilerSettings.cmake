@@ -14,6 +14,11 @@ function(gale_target_defaults target)
   endif()
 endfunction()
 
+if(GALE_BUILD_FUZZERS)
+  # Coverage feedback for libFuzzer in every library the targets link.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 if(GALE_SANITIZE)
   add_compile_options(-fsanitize=${GALE_SANITIZE} -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${GALE_SANITIZE})
