@@ -26,8 +26,8 @@ asio::awaitable<void> echo(gale::io::tcp::socket peer) {
   char buf[4096];
   try {
     for (;;) {
-      auto n = co_await peer.async_read_some(asio::buffer(buf),
-                                             asio::use_awaitable);
+      auto n =
+        co_await peer.async_read_some(asio::buffer(buf), asio::use_awaitable);
       co_await asio::async_write(peer, asio::buffer(buf, n),
                                  asio::use_awaitable);
     }

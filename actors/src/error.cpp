@@ -17,28 +17,18 @@ public:
 
   std::string message(int code) const override {
     switch (static_cast<errc>(code)) {
-    case errc::timed_out:
-      return "timed out";
-    case errc::cancelled:
-      return "cancelled";
-    case errc::actor_down:
-      return "actor is down";
-    case errc::unexpected_reply:
-      return "unexpected reply type";
-    case errc::invalid_handle:
-      return "request sent to an invalid actor handle";
-    case errc::unknown_connection:
-      return "unknown connection";
-    case errc::unknown_listener:
-      return "unknown listener";
+    case errc::timed_out: return "timed out";
+    case errc::cancelled: return "cancelled";
+    case errc::actor_down: return "actor is down";
+    case errc::unexpected_reply: return "unexpected reply type";
+    case errc::invalid_handle: return "request sent to an invalid actor handle";
+    case errc::unknown_connection: return "unknown connection";
+    case errc::unknown_listener: return "unknown listener";
     case errc::would_block_loop:
       return "blocking call on an I/O loop thread would deadlock";
-    case errc::invalid_argument:
-      return "invalid argument";
-    case errc::actor_error:
-      return "actor error";
-    case errc::io_error:
-      return "I/O error";
+    case errc::invalid_argument: return "invalid argument";
+    case errc::actor_error: return "actor error";
+    case errc::io_error: return "I/O error";
     }
     return "unknown gale error " + std::to_string(code);
   }
@@ -119,17 +109,13 @@ std::error_code to_error_code(const caf::error& err) {
     return {code, asio::error::get_misc_category()};
   if (category == caf::atom("system")) {
     switch (static_cast<caf::sec>(code)) {
-    case caf::sec::request_timeout:
-      return errc::timed_out;
+    case caf::sec::request_timeout: return errc::timed_out;
     case caf::sec::request_receiver_down:
     case caf::sec::no_route_to_receiving_node:
-    case caf::sec::cannot_forward_to_invalid_actor:
-      return errc::actor_down;
+    case caf::sec::cannot_forward_to_invalid_actor: return errc::actor_down;
     case caf::sec::unexpected_response:
-    case caf::sec::unexpected_message:
-      return errc::unexpected_reply;
-    default:
-      return errc::actor_error;
+    case caf::sec::unexpected_message: return errc::unexpected_reply;
+    default: return errc::actor_error;
     }
   }
   if (category == caf::atom("exit"))

@@ -39,18 +39,12 @@ enum class style {
 
 const char* name(style s) {
   switch (s) {
-  case style::callback:
-    return "callback";
-  case style::std_future:
-    return "std::future";
-  case style::gale_future:
-    return "gale::future";
-  case style::awaitable:
-    return "awaitable";
-  case style::queue:
-    return "queue";
-  case style::blocking:
-    return "blocking";
+  case style::callback: return "callback";
+  case style::std_future: return "std::future";
+  case style::gale_future: return "gale::future";
+  case style::awaitable: return "awaitable";
+  case style::queue: return "queue";
+  case style::blocking: return "blocking";
   }
   return "?";
 }

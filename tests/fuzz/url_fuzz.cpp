@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     gale::http::url again;
     if (gale::http::parse_url(u.to_string(), again) || !(again == u))
       std::abort();
-    (void) u.target();
-    (void) u.effective_port();
+    (void)u.target();
+    (void)u.effective_port();
   }
   std::string decoded;
   if (!gale::http::percent_decode(text, decoded, true)) {
