@@ -27,6 +27,26 @@ public:
     case errc::invalid_version: return "unsupported HTTP version";
     case errc::content_length_mismatch:
       return "Content-Length does not match the body";
+    case errc::invalid_start_line: return "malformed start line";
+    case errc::invalid_line_ending:
+      return "bare CR or LF in the header section";
+    case errc::obs_fold: return "obsolete header line folding";
+    case errc::invalid_content_length: return "invalid Content-Length";
+    case errc::conflicting_content_length:
+      return "more than one Content-Length";
+    case errc::content_length_with_transfer_encoding:
+      return "Content-Length together with Transfer-Encoding";
+    case errc::invalid_transfer_encoding:
+      return "Transfer-Encoding does not end in chunked";
+    case errc::invalid_chunk_size: return "invalid chunk size";
+    case errc::invalid_chunk_framing: return "chunk data not followed by CRLF";
+    case errc::start_line_too_long: return "start line too long";
+    case errc::header_section_too_large: return "header section too large";
+    case errc::too_many_fields: return "too many header fields";
+    case errc::body_too_large: return "body too large";
+    case errc::data_after_close:
+      return "data after the connection's last message";
+    case errc::truncated_message: return "connection closed inside a message";
     }
     return "unknown gale.http error " + std::to_string(code);
   }

@@ -20,6 +20,22 @@ enum class errc {
   invalid_status,           ///< a status code outside 100..999
   invalid_version,          ///< an HTTP version other than 1.0 and 1.1
   content_length_mismatch,  ///< Content-Length differs from the body size
+  // parsing HTTP/1.1 (RFC 9112)
+  invalid_start_line,         ///< a request or status line of the wrong shape
+  invalid_line_ending,        ///< a bare CR, or LF without CR
+  obs_fold,                   ///< a header line continued by whitespace
+  invalid_content_length,     ///< not a decimal number, or too large
+  conflicting_content_length, ///< several Content-Length fields
+  content_length_with_transfer_encoding, ///< both framings: smuggling shape
+  invalid_transfer_encoding, ///< a request whose last coding is not chunked
+  invalid_chunk_size,        ///< chunk size not hex, overflowing, or padded
+  invalid_chunk_framing,     ///< chunk data not followed by CRLF
+  start_line_too_long,       ///< above parser_limits::max_start_line
+  header_section_too_large,  ///< above parser_limits::max_header_bytes
+  too_many_fields,           ///< above parser_limits::max_fields
+  body_too_large,            ///< above parser_limits::max_body
+  data_after_close,          ///< bytes after a message that ends the connection
+  truncated_message,         ///< the input ended inside a message
 };
 
 /// The category of `gale::http::errc`; its name is "gale.http".

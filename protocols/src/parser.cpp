@@ -1,0 +1,623 @@
+#include "gale/http/parser.hpp"
+
+#include "gale/http/error.hpp"
+#include "gale/http/message.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace gale::http {
+
+namespace {
+
+constexpr std::size_t max_chunk_line = 4096;
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+int hex_value(char c) {
+  if (is_digit(c))
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/// Visible ASCII, as a request target must be (RFC 9112 3.2).
+bool is_target_char(char c) {
+  auto byte = static_cast<unsigned char>(c);
+  return byte > 0x20 && byte < 0x7F;
+}
+
+/// Text that may hold SP, HTAB, VCHAR and obs-text but no control.
+bool is_text(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && c != '\t') || byte == 0x7F;
+  });
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+/// "HTTP/1.x" as 10 or 11; anything else is an error.
+std::error_code parse_version(std::string_view s, int& out) {
+  if (s.size() != 8 || s.substr(0, 5) != "HTTP/" || !is_digit(s[5])
+      || s[6] != '.' || !is_digit(s[7]))
+    return errc::invalid_version;
+  if (s[5] != '1')
+    return errc::invalid_version;
+  out = s[7] == '0' ? 10 : 11;
+  return {};
+}
+
+/// The last transfer coding of a Transfer-Encoding field list is chunked,
+/// and chunked appears nowhere else (RFC 9112 6.1).
+bool chunked_is_final(const std::vector<std::string_view>& values) {
+  std::vector<std::string_view> codings;
+  for (auto value : values) {
+    while (true) {
+      auto comma = value.find(',');
+      auto coding = trim_ows(value.substr(0, comma));
+      if (!coding.empty())
+        codings.push_back(coding);
+      if (comma == std::string_view::npos)
+        break;
+      value.remove_prefix(comma + 1);
+    }
+  }
+  if (codings.empty() || !iequals(codings.back(), "chunked"))
+    return false;
+  return std::none_of(codings.begin(), codings.end() - 1,
+                      [](auto c) { return iequals(c, "chunked"); });
+}
+
+/// Whether `v` can still become "HTTP/1.x" as more bytes arrive.
+std::error_code version_prefix(std::string_view v) {
+  static constexpr std::string_view shape = "HTTP/1.";
+  if (v.size() > 8)
+    return errc::invalid_version;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    bool ok = i < shape.size() ? v[i] == shape[i] : is_digit(v[i]);
+    if (!ok)
+      return errc::invalid_version;
+  }
+  return {};
+}
+
+// The checks below look at a line that has not ended yet, so that input
+// that can no longer become valid fails at once instead of waiting for
+// more bytes (or the limit) to arrive.
+
+std::error_code partial_request_line(std::string_view s) {
+  auto sp1 = s.find(' ');
+  auto method = s.substr(0, sp1);
+  if (!std::all_of(method.begin(), method.end(), is_token_char) || sp1 == 0)
+    return errc::invalid_method;
+  if (sp1 == std::string_view::npos)
+    return {};
+  auto rest = s.substr(sp1 + 1);
+  auto sp2 = rest.find(' ');
+  auto target = rest.substr(0, sp2);
+  if (!std::all_of(target.begin(), target.end(), is_target_char) || sp2 == 0)
+    return errc::invalid_target;
+  if (sp2 == std::string_view::npos)
+    return {};
+  return version_prefix(rest.substr(sp2 + 1));
+}
+
+std::error_code partial_status_line(std::string_view s) {
+  auto sp = s.find(' ');
+  if (auto ec = version_prefix(s.substr(0, sp)))
+    return ec;
+  if (sp == std::string_view::npos)
+    return {};
+  auto rest = s.substr(sp + 1);
+  for (std::size_t i = 0; i < rest.size() && i < 3; ++i)
+    if (!is_digit(rest[i]))
+      return errc::invalid_status;
+  if (rest.size() > 3 && rest[3] != ' ')
+    return errc::invalid_status;
+  if (rest.size() > 4 && !is_text(rest.substr(4)))
+    return errc::invalid_start_line;
+  return {};
+}
+
+std::error_code partial_field(std::string_view s) {
+  if (s.empty())
+    return {};
+  if (s.front() == ' ' || s.front() == '\t')
+    return errc::obs_fold;
+  auto colon = s.find(':');
+  auto name = s.substr(0, colon);
+  if (!std::all_of(name.begin(), name.end(), is_token_char) || colon == 0)
+    return errc::invalid_field_name;
+  if (colon != std::string_view::npos && !is_text(s.substr(colon + 1)))
+    return errc::invalid_field_value;
+  return {};
+}
+
+/// chunk-ext (RFC 9112 7.1.1): every ';' followed by a name, every '='
+/// by a token or a complete quoted string; optional whitespace (BWS) after
+/// ';' and around '=', none between the size and the first ';'. With
+/// `partial`, `ext` may stop anywhere a longer input could still be valid.
+bool valid_chunk_ext(std::string_view ext, bool partial) {
+  std::size_t i = 0;
+  auto at_end = [&] { return i == ext.size(); };
+  auto skip_bws = [&] {
+    while (!at_end() && (ext[i] == ' ' || ext[i] == '\t'))
+      ++i;
+  };
+  auto token_run = [&] {
+    auto start = i;
+    while (!at_end() && is_token_char(ext[i]))
+      ++i;
+    return i > start;
+  };
+  while (!at_end()) {
+    if (ext[i++] != ';')
+      return false;
+    skip_bws();
+    if (!token_run())
+      return partial && at_end();
+    skip_bws();
+    if (at_end())
+      return true;
+    if (ext[i] != '=')
+      continue;
+    ++i;
+    skip_bws();
+    if (at_end())
+      return partial;
+    if (ext[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (!at_end() && !closed) {
+        char c = ext[i++];
+        if (c == '\\') {
+          if (at_end())
+            return partial;
+          ++i;
+        } else if (c == '"') {
+          closed = true;
+        } else if (!is_text(std::string_view{&c, 1})) {
+          return false;
+        }
+      }
+      if (!closed)
+        return partial;
+    } else if (!token_run()) {
+      return false;
+    }
+    skip_bws();
+  }
+  return true;
+}
+
+std::error_code partial_chunk_line(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && hex_value(s[i]) >= 0)
+    ++i;
+  if (i == s.size())
+    return {};
+  if (i == 0 || !valid_chunk_ext(s.substr(i), true))
+    return errc::invalid_chunk_size;
+  return {};
+}
+
+} // namespace
+
+parser::parser(role r, parser_limits limits) : role_(r), limits_(limits) {}
+
+void parser::feed(std::string_view bytes) {
+  // Drop what is parsed once it is most of the buffer: amortized O(1).
+  if (pos_ > 4096 && pos_ * 2 > buffer_.size()) {
+    buffer_.erase(0, pos_);
+    consumed_before_ += pos_;
+    pos_ = 0;
+  }
+  buffer_.append(bytes);
+}
+
+void parser::feed_eof() {
+  eof_ = true;
+}
+
+std::string_view parser::remaining() const noexcept {
+  return std::string_view{buffer_}.substr(pos_);
+}
+
+parser_event parser::fail(std::error_code ec) {
+  error_ = ec;
+  state_ = state::failed;
+  return parser_event::error;
+}
+
+bool parser::take_line(std::string_view& line, std::size_t limit,
+                       std::error_code& ec) {
+  // Errors are reported for the earliest bad byte, so that every split of
+  // the input gives the same one: first what the line's content already
+  // shows (even before its end arrived), then its line ending.
+  auto avail = std::string_view{buffer_}.substr(pos_);
+  auto window = avail.substr(0, limit + 2);
+  auto lf = window.find('\n');
+  auto seen = lf == std::string_view::npos ? window : window.substr(0, lf);
+  auto cr = seen.find('\r');
+  if ((ec = partial_line_error(seen.substr(0, cr))))
+    return false;
+  if (cr != std::string_view::npos && cr + 1 < avail.size() && cr + 1 != lf) {
+    ec = errc::invalid_line_ending; // a CR not followed by LF
+    return false;
+  }
+  if (lf == std::string_view::npos) {
+    if (avail.size() > limit + 1)
+      ec = errc::header_section_too_large; // callers refine the kind
+    return false;
+  }
+  if (cr == std::string_view::npos) {
+    ec = errc::invalid_line_ending; // LF without CR
+    return false;
+  }
+  line = avail.substr(0, cr);
+  pos_ += lf + 1;
+  return true;
+}
+
+std::error_code parser::partial_line_error(std::string_view s) const {
+  switch (state_) {
+  case state::start_line:
+    if (s.empty())
+      return {};
+    return role_ == role::request ? partial_request_line(s)
+                                  : partial_status_line(s);
+  case state::fields:
+  case state::trailers: return partial_field(s);
+  case state::chunk_size: return partial_chunk_line(s);
+  default: return {};
+  }
+}
+
+std::error_code parser::parse_start_line(std::string_view line) {
+  if (role_ == role::request) {
+    auto sp1 = line.find(' ');
+    if (sp1 == std::string_view::npos)
+      return errc::invalid_start_line;
+    method_ = line.substr(0, sp1);
+    if (!is_token(method_))
+      return errc::invalid_method;
+    auto rest = line.substr(sp1 + 1);
+    auto sp2 = rest.find(' ');
+    if (sp2 == std::string_view::npos)
+      return errc::invalid_start_line;
+    auto target = rest.substr(0, sp2);
+    if (target.empty()
+        || !std::all_of(target.begin(), target.end(), is_target_char))
+      return errc::invalid_target;
+    target_ = target;
+    return parse_version(rest.substr(sp2 + 1), version_);
+  }
+  auto sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos)
+    return errc::invalid_start_line;
+  if (auto ec = parse_version(line.substr(0, sp1), version_))
+    return ec;
+  auto rest = line.substr(sp1 + 1);
+  if (rest.size() < 3 || !is_digit(rest[0]) || !is_digit(rest[1])
+      || !is_digit(rest[2]) || rest[0] == '0')
+    return errc::invalid_status;
+  status_ = (rest[0] - '0') * 100 + (rest[1] - '0') * 10 + (rest[2] - '0');
+  rest.remove_prefix(3);
+  if (!rest.empty()) {
+    if (rest.front() != ' ')
+      return errc::invalid_status;
+    rest.remove_prefix(1);
+  }
+  if (!is_text(rest))
+    return errc::invalid_start_line;
+  reason_ = rest;
+  return {};
+}
+
+std::error_code parser::parse_field(std::string_view line, fields& into) {
+  if (line.front() == ' ' || line.front() == '\t')
+    return errc::obs_fold;
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos || !is_token(line.substr(0, colon)))
+    return errc::invalid_field_name;
+  auto value = trim_ows(line.substr(colon + 1));
+  if (!is_text(value))
+    return errc::invalid_field_value;
+  if (into.size() >= limits_.max_fields)
+    return errc::too_many_fields;
+  auto name = line.substr(0, colon);
+  if (&into == &headers_)
+    if (auto ec = check_framing_field(name, value))
+      return ec;
+  into.add(std::string{name}, std::string{value});
+  return {};
+}
+
+std::error_code parser::check_framing_field(std::string_view name,
+                                            std::string_view value) {
+  // Checked as each field arrives, so that a bad one fails at once.
+  if (iequals(name, "Content-Length")) {
+    if (content_length_)
+      return errc::conflicting_content_length;
+    if (value.empty() || !std::all_of(value.begin(), value.end(), is_digit))
+      return errc::invalid_content_length;
+    std::uint64_t n = 0;
+    for (char c : value) {
+      if (n > (std::numeric_limits<std::uint64_t>::max() - 9) / 10)
+        return errc::invalid_content_length;
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    content_length_ = n;
+  }
+  if ((content_length_ && headers_.contains("Transfer-Encoding"))
+      || (iequals(name, "Transfer-Encoding") && content_length_))
+    return errc::content_length_with_transfer_encoding;
+  return {};
+}
+
+std::error_code parser::decide_framing() {
+  // "Proxy-Connection: close" (not standard, still sent) only ever makes
+  // the connection end sooner.
+  bool close = headers_.has_token("Connection", "close")
+               || headers_.has_token("Proxy-Connection", "close");
+  keep_alive_ =
+    !close
+    && (version_ == 11 || headers_.has_token("Connection", "keep-alive"));
+  bool is_request = role_ == role::request;
+  if (is_request) {
+    upgrade_ = iequals(method_, "CONNECT")
+               || (headers_.contains("Upgrade")
+                   && headers_.has_token("Connection", "upgrade"));
+  } else {
+    upgrade_ = status_ == 101
+               || (iequals(request_method_, "CONNECT") && status_ / 100 == 2);
+  }
+  auto te = headers_.find_all("Transfer-Encoding");
+  // Messages that have no body whatever their fields say.
+  if ((is_request && iequals(method_, "CONNECT"))
+      || (!is_request
+          && (upgrade_ || status_has_no_body(status_)
+              || iequals(request_method_, "HEAD")))) {
+    remaining_ = 0;
+    state_ = state::length;
+    return {};
+  }
+  if (!te.empty()) {
+    if (chunked_is_final(te)) {
+      state_ = state::chunk_size;
+      return {};
+    }
+    if (is_request)
+      return errc::invalid_transfer_encoding;
+    state_ = state::until_close;
+    keep_alive_ = false;
+    return {};
+  }
+  if (content_length_) {
+    if (*content_length_ > limits_.max_body)
+      return errc::body_too_large;
+    remaining_ = *content_length_;
+    state_ = state::length;
+    return {};
+  }
+  if (is_request) {
+    remaining_ = 0;
+    state_ = state::length;
+  } else {
+    state_ = state::until_close;
+    keep_alive_ = false;
+  }
+  return {};
+}
+
+parser_event parser::finish_head() {
+  if (auto ec = decide_framing())
+    return fail(ec);
+  return parser_event::head;
+}
+
+parser_event parser::take_body(std::uint64_t max) {
+  auto avail = buffer_.size() - pos_;
+  if (avail == 0) {
+    if (eof_)
+      return fail(errc::truncated_message);
+    return parser_event::need_more;
+  }
+  auto n = static_cast<std::size_t>(std::min<std::uint64_t>(avail, max));
+  body_bytes_ += n;
+  if (body_bytes_ > limits_.max_body)
+    return fail(errc::body_too_large);
+  body_ = std::string_view{buffer_}.substr(pos_, n);
+  pos_ += n;
+  if (state_ != state::until_close)
+    remaining_ -= n;
+  return parser_event::body;
+}
+
+bool parser::is_interim_response() const noexcept {
+  return role_ == role::response && status_ / 100 == 1 && status_ != 101;
+}
+
+void parser::start_message() {
+  // A final response answers the request an interim one (100) answered.
+  if (!is_interim_response())
+    request_method_.clear();
+  method_.clear();
+  target_.clear();
+  status_ = 0;
+  reason_.clear();
+  version_ = 11;
+  headers_.clear();
+  trailers_.clear();
+  body_ = {};
+  remaining_ = 0;
+  content_length_.reset();
+  body_bytes_ = 0;
+  header_bytes_ = 0;
+  keep_alive_ = true;
+  upgrade_ = false;
+  state_ = state::start_line;
+}
+
+parser_event parser::next() {
+  body_ = {};
+  for (;;) {
+    std::string_view line;
+    std::error_code ec;
+    switch (state_) {
+    case state::start_line:
+      if (!take_line(line, limits_.max_start_line, ec)) {
+        if (ec == errc::header_section_too_large)
+          return fail(errc::start_line_too_long);
+        if (ec)
+          return fail(ec);
+        if (eof_ && pos_ < buffer_.size())
+          return fail(errc::truncated_message);
+        return parser_event::need_more;
+      }
+      if (line.empty())
+        continue; // empty lines before a start line are ignored (2.2)
+      if (auto e = parse_start_line(line))
+        return fail(e);
+      header_bytes_ = line.size() + 2;
+      state_ = state::fields;
+      continue;
+    case state::fields: {
+      auto budget = limits_.max_header_bytes > header_bytes_
+                      ? limits_.max_header_bytes - header_bytes_
+                      : 0;
+      if (!take_line(line, budget, ec)) {
+        if (ec)
+          return fail(ec);
+        if (eof_)
+          return fail(errc::truncated_message);
+        return parser_event::need_more;
+      }
+      header_bytes_ += line.size() + 2;
+      if (header_bytes_ > limits_.max_header_bytes)
+        return fail(errc::header_section_too_large);
+      if (line.empty())
+        return finish_head();
+      if (auto e = parse_field(line, headers_))
+        return fail(e);
+      continue;
+    }
+    case state::length:
+      if (remaining_ == 0) {
+        state_ = state::done;
+        continue;
+      }
+      return take_body(remaining_);
+    case state::chunk_size: {
+      if (!take_line(line, max_chunk_line, ec)) {
+        if (ec == errc::header_section_too_large)
+          return fail(errc::invalid_chunk_size);
+        if (ec)
+          return fail(ec);
+        if (eof_)
+          return fail(errc::truncated_message);
+        return parser_event::need_more;
+      }
+      std::uint64_t size = 0;
+      std::size_t i = 0;
+      for (; i < line.size() && hex_value(line[i]) >= 0; ++i) {
+        if (size >> 60)
+          return fail(errc::invalid_chunk_size);
+        size = size * 16 + static_cast<std::uint64_t>(hex_value(line[i]));
+      }
+      if (i == 0 || !valid_chunk_ext(line.substr(i), false))
+        return fail(errc::invalid_chunk_size);
+      if (size > limits_.max_body)
+        return fail(errc::body_too_large);
+      remaining_ = size;
+      state_ = size == 0 ? state::trailers : state::chunk_data;
+      continue;
+    }
+    case state::chunk_data:
+      if (remaining_ == 0) {
+        state_ = state::chunk_crlf;
+        continue;
+      }
+      return take_body(remaining_);
+    case state::chunk_crlf:
+      if (buffer_.size() - pos_ < 2) {
+        if (eof_)
+          return fail(errc::truncated_message);
+        if (buffer_.size() > pos_ && buffer_[pos_] != '\r')
+          return fail(errc::invalid_chunk_framing);
+        return parser_event::need_more;
+      }
+      if (buffer_[pos_] != '\r' || buffer_[pos_ + 1] != '\n')
+        return fail(errc::invalid_chunk_framing);
+      pos_ += 2;
+      state_ = state::chunk_size;
+      continue;
+    case state::trailers: {
+      auto budget = limits_.max_header_bytes > header_bytes_
+                      ? limits_.max_header_bytes - header_bytes_
+                      : 0;
+      if (!take_line(line, budget, ec)) {
+        if (ec)
+          return fail(ec);
+        if (eof_)
+          return fail(errc::truncated_message);
+        return parser_event::need_more;
+      }
+      header_bytes_ += line.size() + 2;
+      if (header_bytes_ > limits_.max_header_bytes)
+        return fail(errc::header_section_too_large);
+      if (line.empty()) {
+        state_ = state::done;
+        continue;
+      }
+      if (auto e = parse_field(line, trailers_))
+        return fail(e);
+      continue;
+    }
+    case state::until_close:
+      if (buffer_.size() > pos_)
+        return take_body(std::numeric_limits<std::uint64_t>::max());
+      if (eof_) {
+        state_ = state::done;
+        continue;
+      }
+      return parser_event::need_more;
+    case state::done:
+      // The message's fields stay readable until the next call.
+      if (upgrade_)
+        state_ = state::upgraded;
+      else if (!keep_alive_ && !is_interim_response())
+        state_ = state::closed;
+      else
+        state_ = state::next_message;
+      return parser_event::end;
+    case state::next_message: start_message(); continue;
+    case state::closed:
+      // Stray CRLFs after the last message are tolerated, as before a
+      // start line; anything else is a message nobody may read.
+      while (buffer_.size() - pos_ >= 2
+             && buffer_.compare(pos_, 2, "\r\n") == 0)
+        pos_ += 2;
+      if (buffer_.size() > pos_
+          && (buffer_.size() - pos_ > 1 || buffer_[pos_] != '\r'))
+        return fail(errc::data_after_close);
+      return parser_event::need_more;
+    case state::upgraded: return parser_event::need_more;
+    case state::failed: return parser_event::error;
+    }
+  }
+}
+
+} // namespace gale::http
