@@ -1,14 +1,14 @@
 #include "gale/http/fields.hpp"
 
+#include "ascii.hpp"
+
 #include <algorithm>
 
 namespace gale::http {
 
 namespace {
 
-char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using detail::lower;
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))

@@ -1,5 +1,7 @@
 #include "gale/http/parser.hpp"
 
+#include "ascii.hpp"
+
 #include "gale/http/error.hpp"
 #include "gale/http/message.hpp"
 
@@ -10,21 +12,10 @@ namespace gale::http {
 
 namespace {
 
+using detail::hex_value;
+using detail::is_digit;
+
 constexpr std::size_t max_chunk_line = 4096;
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) {
-  if (is_digit(c))
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /// Visible ASCII, as a request target must be (RFC 9112 3.2).
 bool is_target_char(char c) {
@@ -471,6 +462,31 @@ void parser::start_message() {
   state_ = state::start_line;
 }
 
+std::optional<parser_event> parser::section_line(fields& into, bool& ended) {
+  auto budget = limits_.max_header_bytes > header_bytes_
+                  ? limits_.max_header_bytes - header_bytes_
+                  : 0;
+  std::string_view line;
+  std::error_code ec;
+  if (!take_line(line, budget, ec)) {
+    if (ec)
+      return fail(ec);
+    if (eof_)
+      return fail(errc::truncated_message);
+    return parser_event::need_more;
+  }
+  header_bytes_ += line.size() + 2;
+  if (header_bytes_ > limits_.max_header_bytes)
+    return fail(errc::header_section_too_large);
+  if (line.empty()) {
+    ended = true;
+    return std::nullopt;
+  }
+  if (auto e = parse_field(line, into))
+    return fail(e);
+  return std::nullopt;
+}
+
 parser_event parser::next() {
   body_ = {};
   for (;;) {
@@ -495,23 +511,11 @@ parser_event parser::next() {
       state_ = state::fields;
       continue;
     case state::fields: {
-      auto budget = limits_.max_header_bytes > header_bytes_
-                      ? limits_.max_header_bytes - header_bytes_
-                      : 0;
-      if (!take_line(line, budget, ec)) {
-        if (ec)
-          return fail(ec);
-        if (eof_)
-          return fail(errc::truncated_message);
-        return parser_event::need_more;
-      }
-      header_bytes_ += line.size() + 2;
-      if (header_bytes_ > limits_.max_header_bytes)
-        return fail(errc::header_section_too_large);
-      if (line.empty())
+      bool ended = false;
+      if (auto ev = section_line(headers_, ended))
+        return *ev;
+      if (ended)
         return finish_head();
-      if (auto e = parse_field(line, headers_))
-        return fail(e);
       continue;
     }
     case state::length:
@@ -565,25 +569,11 @@ parser_event parser::next() {
       state_ = state::chunk_size;
       continue;
     case state::trailers: {
-      auto budget = limits_.max_header_bytes > header_bytes_
-                      ? limits_.max_header_bytes - header_bytes_
-                      : 0;
-      if (!take_line(line, budget, ec)) {
-        if (ec)
-          return fail(ec);
-        if (eof_)
-          return fail(errc::truncated_message);
-        return parser_event::need_more;
-      }
-      header_bytes_ += line.size() + 2;
-      if (header_bytes_ > limits_.max_header_bytes)
-        return fail(errc::header_section_too_large);
-      if (line.empty()) {
+      bool ended = false;
+      if (auto ev = section_line(trailers_, ended))
+        return *ev;
+      if (ended)
         state_ = state::done;
-        continue;
-      }
-      if (auto e = parse_field(line, trailers_))
-        return fail(e);
       continue;
     }
     case state::until_close:

@@ -1,5 +1,7 @@
 #include "gale/http/url.hpp"
 
+#include "ascii.hpp"
+
 #include "gale/http/error.hpp"
 
 #include <algorithm>
@@ -8,25 +10,15 @@ namespace gale::http {
 
 namespace {
 
+using detail::hex_value;
+using detail::is_digit;
+using detail::lower;
+
 // Character classes of RFC 3986, section 2 and appendix A. Plain functions
 // over ASCII: the locale must not change what a URI is.
 
 bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) {
-  if (is_digit(c))
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 bool is_unreserved(char c) {
@@ -36,10 +28,6 @@ bool is_unreserved(char c) {
 
 bool is_sub_delim(char c) {
   return std::string_view{"!$&'()*+,;="}.find(c) != std::string_view::npos;
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 /// True when `s[i]` starts a valid "%HH" triplet.

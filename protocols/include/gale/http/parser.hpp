@@ -129,6 +129,9 @@ private:
   std::error_code parse_field(std::string_view line, fields& into);
   std::error_code decide_framing();
   parser_event finish_head();
+  /// One line of a header or trailer section into `into`: an event to
+  /// return, or nothing to go on (`ended` at the section's empty line).
+  std::optional<parser_event> section_line(fields& into, bool& ended);
   parser_event take_body(std::uint64_t max);
   void start_message();
   bool is_interim_response() const noexcept;
