@@ -47,6 +47,9 @@ public:
     case errc::data_after_close:
       return "data after the connection's last message";
     case errc::truncated_message: return "connection closed inside a message";
+    case errc::invalid_compressed_data: return "invalid compressed body";
+    case errc::decompressed_too_large: return "decompressed body too large";
+    case errc::truncated_compressed_data: return "compressed body cut short";
     }
     return "unknown gale.http error " + std::to_string(code);
   }

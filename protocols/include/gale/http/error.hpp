@@ -36,6 +36,10 @@ enum class errc {
   body_too_large,            ///< above parser_limits::max_body
   data_after_close,          ///< bytes after a message that ends the connection
   truncated_message,         ///< the input ended inside a message
+  // content coding
+  invalid_compressed_data,   ///< gzip or deflate data zlib cannot decode
+  decompressed_too_large,    ///< the decoded body exceeds its limit (bomb)
+  truncated_compressed_data, ///< the body ended inside the compressed stream
 };
 
 /// The category of `gale::http::errc`; its name is "gale.http".
