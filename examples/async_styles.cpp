@@ -9,12 +9,14 @@
 #include <gale/future.hpp>
 #include <gale/io_client.hpp>
 #include <gale/queue.hpp>
+#include <gale/to_actor.hpp>
 #include <gale/type_ids.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
 #include <gale/requester.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -119,6 +121,34 @@ caf::behavior resolver_actor(caf::event_based_actor* self, gale::io_actor io) {
 }
 // [end]
 
+// [to-actor]
+// Any initiating function can answer with a message to an actor:
+// (tag, value) on success, (tag, caf::error) on failure.
+using resolved_atom = caf::atom_constant<caf::atom("resolved")>;
+
+struct resolver_state {
+  caf::response_promise pending; // one resolve at a time, for brevity
+};
+
+caf::behavior resolve_via_messages(caf::stateful_actor<resolver_state>* self,
+                                   gale::io_client client) {
+  return {
+    [=](const std::string& host) {
+      self->state.pending = self->make_response_promise();
+      client.resolve(host, "http",
+                     gale::to_actor(caf::actor_cast<caf::actor>(self),
+                                    resolved_atom::value));
+    },
+    [=](resolved_atom, addresses& result) {
+      self->state.pending.deliver(std::move(result));
+    },
+    [=](resolved_atom, caf::error& err) {
+      self->state.pending.deliver(std::move(err));
+    },
+  };
+}
+// [end]
+
 // [actor-coroutine]
 // A coroutine inside an actor: resumes on the actor's own thread.
 caf::behavior coroutine_actor(caf::event_based_actor* self, gale::io_actor io) {
@@ -202,6 +232,8 @@ int main(int argc, char** argv) {
     });
     for (auto [style, actor] :
          {std::pair{"message", sys.spawn(resolver_actor, io)},
+          std::pair{"to_actor",
+                    caf::actor{sys.spawn(resolve_via_messages, client)}},
           std::pair{"actor coroutine", sys.spawn(coroutine_actor, io)}}) {
       report(style, [&, actor = actor] {
         return show(client.get_requester().async_request<addresses>(

@@ -5,6 +5,7 @@
 #include "gale/blocking.hpp"
 #include "gale/future.hpp"
 #include "gale/queue.hpp"
+#include "gale/to_actor.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -272,4 +273,33 @@ TEST_CASE_METHOD(client_fixture,
     CHECK(ok == n);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
   }
+}
+
+TEST_CASE_METHOD(client_fixture,
+                 "to_actor: an io_client operation completes as a message",
+                 "[actors][io_client]") {
+  using slept_atom = caf::atom_constant<caf::atom("slept")>;
+  using read_done = caf::atom_constant<caf::atom("readdone")>;
+  gale::promise<std::string> outcome;
+  sys.spawn([client = client, outcome](caf::event_based_actor* self) {
+    caf::actor me = caf::actor_cast<caf::actor>(self);
+    client.sleep(5ms, gale::to_actor(me, slept_atom::value));
+    return caf::behavior{
+      [=](slept_atom) {
+        // a failing read: the error arrives with the same tag
+        client.read(4242, 16, gale::to_actor(me, read_done::value));
+      },
+      [=](read_done, const std::string&) {
+        outcome.set_result("read an unknown connection");
+        self->quit();
+      },
+      [=](read_done, const caf::error& err) {
+        outcome.set_result(gale::to_error_code(err) == errc::unknown_connection
+                             ? "ok"
+                             : gale::describe(err));
+        self->quit();
+      },
+    };
+  });
+  CHECK(outcome.get_future().get(10s) == "ok");
 }

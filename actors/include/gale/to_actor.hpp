@@ -1,0 +1,74 @@
+#pragma once
+
+#include "gale/error.hpp"
+
+#include <asio/async_result.hpp>
+
+#include <caf/actor.hpp>
+#include <caf/send.hpp>
+
+#include <system_error>
+#include <utility>
+
+namespace gale {
+
+/// Completion token: the outcome arrives at `target` as a message,
+/// `(tag, value)` on success (`(tag)` for operations without a value) and
+/// `(tag, caf::error)` on failure. The message style for any initiating
+/// function, e.g. `client.read(c, 4096, gale::to_actor(self, read_atom_v))`
+/// inside an actor; the tag tells replies of different operations apart.
+template <class Tag>
+struct to_actor_t {
+  caf::actor target;
+  Tag tag;
+};
+
+template <class Tag>
+to_actor_t<Tag> to_actor(caf::actor target, Tag tag) {
+  return {std::move(target), std::move(tag)};
+}
+
+} // namespace gale
+
+namespace asio {
+
+template <class Tag, class T>
+class async_result<gale::to_actor_t<Tag>, void(std::error_code, T)> {
+public:
+  using return_type = void;
+
+  template <class Initiation, class... Args>
+  static void initiate(Initiation&& init, gale::to_actor_t<Tag> token,
+                       Args&&... args) {
+    std::move(init)(
+      [token = std::move(token)](std::error_code ec, T value) {
+        // anon_send is safe from any thread: loop, CAF worker or clock.
+        if (ec)
+          caf::anon_send(token.target, token.tag, gale::to_caf_error(ec));
+        else
+          caf::anon_send(token.target, token.tag, std::move(value));
+      },
+      std::forward<Args>(args)...);
+  }
+};
+
+template <class Tag>
+class async_result<gale::to_actor_t<Tag>, void(std::error_code)> {
+public:
+  using return_type = void;
+
+  template <class Initiation, class... Args>
+  static void initiate(Initiation&& init, gale::to_actor_t<Tag> token,
+                       Args&&... args) {
+    std::move(init)(
+      [token = std::move(token)](std::error_code ec) {
+        if (ec)
+          caf::anon_send(token.target, token.tag, gale::to_caf_error(ec));
+        else
+          caf::anon_send(token.target, token.tag);
+      },
+      std::forward<Args>(args)...);
+  }
+};
+
+} // namespace asio
