@@ -4,7 +4,6 @@
 #include "gale/error.hpp"
 #include "gale/io_actor.hpp"
 
-#include <gale/io/signals.hpp>
 #include <gale/io/tcp.hpp>
 
 #include <asio/any_io_executor.hpp>

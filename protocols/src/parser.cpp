@@ -462,19 +462,25 @@ void parser::start_message() {
   state_ = state::start_line;
 }
 
+parser_event parser::no_line(std::error_code ec, errc too_long,
+                             bool mid_message) {
+  if (ec == errc::header_section_too_large) // take_line's "too long"
+    return fail(too_long);
+  if (ec)
+    return fail(ec);
+  if (eof_ && (mid_message || pos_ < buffer_.size()))
+    return fail(errc::truncated_message);
+  return parser_event::need_more;
+}
+
 std::optional<parser_event> parser::section_line(fields& into, bool& ended) {
   auto budget = limits_.max_header_bytes > header_bytes_
                   ? limits_.max_header_bytes - header_bytes_
                   : 0;
   std::string_view line;
   std::error_code ec;
-  if (!take_line(line, budget, ec)) {
-    if (ec)
-      return fail(ec);
-    if (eof_)
-      return fail(errc::truncated_message);
-    return parser_event::need_more;
-  }
+  if (!take_line(line, budget, ec))
+    return no_line(ec, errc::header_section_too_large, true);
   header_bytes_ += line.size() + 2;
   if (header_bytes_ > limits_.max_header_bytes)
     return fail(errc::header_section_too_large);
@@ -494,15 +500,8 @@ parser_event parser::next() {
     std::error_code ec;
     switch (state_) {
     case state::start_line:
-      if (!take_line(line, limits_.max_start_line, ec)) {
-        if (ec == errc::header_section_too_large)
-          return fail(errc::start_line_too_long);
-        if (ec)
-          return fail(ec);
-        if (eof_ && pos_ < buffer_.size())
-          return fail(errc::truncated_message);
-        return parser_event::need_more;
-      }
+      if (!take_line(line, limits_.max_start_line, ec))
+        return no_line(ec, errc::start_line_too_long, false);
       if (line.empty())
         continue; // empty lines before a start line are ignored (2.2)
       if (auto e = parse_start_line(line))
@@ -525,15 +524,8 @@ parser_event parser::next() {
       }
       return take_body(remaining_);
     case state::chunk_size: {
-      if (!take_line(line, max_chunk_line, ec)) {
-        if (ec == errc::header_section_too_large)
-          return fail(errc::invalid_chunk_size);
-        if (ec)
-          return fail(ec);
-        if (eof_)
-          return fail(errc::truncated_message);
-        return parser_event::need_more;
-      }
+      if (!take_line(line, max_chunk_line, ec))
+        return no_line(ec, errc::invalid_chunk_size, true);
       std::uint64_t size = 0;
       std::size_t i = 0;
       for (; i < line.size() && hex_value(line[i]) >= 0; ++i) {

@@ -28,6 +28,21 @@ to_actor_t<Tag> to_actor(caf::actor target, Tag tag) {
   return {std::move(target), std::move(tag)};
 }
 
+namespace detail {
+
+/// Sends `(tag, value...)`, or `(tag, caf::error)` when `ec` is set. Uses
+/// anon_send, which is safe from any thread: loop, CAF worker or clock.
+template <class Tag, class... Ts>
+void deliver_to_actor(const to_actor_t<Tag>& token, std::error_code ec,
+                      Ts&&... value) {
+  if (ec)
+    caf::anon_send(token.target, token.tag, to_caf_error(ec));
+  else
+    caf::anon_send(token.target, token.tag, std::forward<Ts>(value)...);
+}
+
+} // namespace detail
+
 } // namespace gale
 
 namespace asio {
@@ -42,11 +57,7 @@ public:
                        Args&&... args) {
     std::move(init)(
       [token = std::move(token)](std::error_code ec, T value) {
-        // anon_send is safe from any thread: loop, CAF worker or clock.
-        if (ec)
-          caf::anon_send(token.target, token.tag, gale::to_caf_error(ec));
-        else
-          caf::anon_send(token.target, token.tag, std::move(value));
+        gale::detail::deliver_to_actor(token, ec, std::move(value));
       },
       std::forward<Args>(args)...);
   }
@@ -62,10 +73,7 @@ public:
                        Args&&... args) {
     std::move(init)(
       [token = std::move(token)](std::error_code ec) {
-        if (ec)
-          caf::anon_send(token.target, token.tag, gale::to_caf_error(ec));
-        else
-          caf::anon_send(token.target, token.tag);
+        gale::detail::deliver_to_actor(token, ec);
       },
       std::forward<Args>(args)...);
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gale/http/error.hpp"
 #include "gale/http/fields.hpp"
 
 #include <cstdint>
@@ -129,6 +130,10 @@ private:
   std::error_code parse_field(std::string_view line, fields& into);
   std::error_code decide_framing();
   parser_event finish_head();
+  /// The event when `take_line` found no complete line: its error (a line
+  /// over the limit reported as `too_long`), truncation at EOF (always
+  /// inside a message, else only if bytes are pending), or need_more.
+  parser_event no_line(std::error_code ec, errc too_long, bool mid_message);
   /// One line of a header or trailer section into `into`: an event to
   /// return, or nothing to go on (`ended` at the section's empty line).
   std::optional<parser_event> section_line(fields& into, bool& ended);
