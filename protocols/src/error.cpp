@@ -1,5 +1,7 @@
 #include "gale/http/error.hpp"
 
+#include "gale/http/message.hpp"
+
 #include <string>
 
 namespace gale::http {
@@ -50,8 +52,29 @@ public:
     case errc::invalid_compressed_data: return "invalid compressed body";
     case errc::decompressed_too_large: return "decompressed body too large";
     case errc::truncated_compressed_data: return "compressed body cut short";
+    case errc::unsupported_scheme: return "unsupported URL scheme";
+    case errc::connect_timeout: return "connect timed out";
+    case errc::request_timeout: return "request timed out";
+    case errc::queue_timeout: return "timed out in the request queue";
+    case errc::too_many_redirects: return "too many redirects";
+    case errc::connection_closed:
+      return "server closed the connection without a response";
+    case errc::proxy_refused: return "proxy refused the tunnel";
+    case errc::client_closed: return "HTTP client closed";
     }
     return "unknown gale.http error " + std::to_string(code);
+  }
+};
+
+class status_error_category final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "gale.http.status"; }
+
+  std::string message(int status) const override {
+    std::string text = "HTTP " + std::to_string(status);
+    if (auto reason = reason_phrase(status); !reason.empty())
+      text.append(" ").append(reason);
+    return text;
   }
 };
 
@@ -59,6 +82,11 @@ public:
 
 const std::error_category& error_category() noexcept {
   static const http_category instance;
+  return instance;
+}
+
+const std::error_category& status_category() noexcept {
+  static const status_error_category instance;
   return instance;
 }
 

@@ -91,8 +91,6 @@ std::error_code serialize_head(const request& req, std::string& out) {
     return errc::invalid_version;
   if (auto ec = check_fields(req.headers))
     return ec;
-  if (auto ec = check_length(req.headers, req.body.size()))
-    return ec;
   out += req.method;
   out += ' ';
   out += req.target;
@@ -108,6 +106,8 @@ std::error_code serialize_head(const request& req, std::string& out) {
 }
 
 std::error_code serialize(const request& req, std::string& out) {
+  if (auto ec = check_length(req.headers, req.body.size()))
+    return ec;
   if (auto ec = serialize_head(req, out))
     return ec;
   append_body(req.headers, req.body, out);
@@ -123,9 +123,6 @@ std::error_code serialize_head(const response& res, std::string& out) {
     return errc::invalid_field_value;
   if (auto ec = check_fields(res.headers))
     return ec;
-  if (!status_has_no_body(res.status))
-    if (auto ec = check_length(res.headers, res.body.size()))
-      return ec;
   append_version(res.version, out);
   out += ' ';
   out += std::to_string(res.status);
@@ -140,6 +137,9 @@ std::error_code serialize_head(const response& res, std::string& out) {
 }
 
 std::error_code serialize(const response& res, std::string& out) {
+  if (!status_has_no_body(res.status))
+    if (auto ec = check_length(res.headers, res.body.size()))
+      return ec;
   if (auto ec = serialize_head(res, out))
     return ec;
   if (!status_has_no_body(res.status))

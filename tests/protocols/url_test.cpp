@@ -147,3 +147,55 @@ TEST_CASE("percent-decoding and query building", "[protocols][url]") {
     gale::http::percent_decode(gale::http::percent_encode("\x01\xff%"), back));
   CHECK(back == "\x01\xff%");
 }
+
+namespace {
+
+std::string resolved(std::string_view base_text, std::string_view ref) {
+  gale::http::url base, out;
+  REQUIRE_FALSE(gale::http::parse_url(base_text, base));
+  if (auto ec = gale::http::resolve_url(base, ref, out))
+    return "error: " + ec.message();
+  return out.to_string();
+}
+
+} // namespace
+
+TEST_CASE("references resolve as RFC 3986 section 5.4 says") {
+  constexpr auto base = "http://a/b/c/d;p?q";
+  // 5.4.1 normal examples
+  CHECK(resolved(base, "g:h") == "g:h");
+  CHECK(resolved(base, "g") == "http://a/b/c/g");
+  CHECK(resolved(base, "./g") == "http://a/b/c/g");
+  CHECK(resolved(base, "g/") == "http://a/b/c/g/");
+  CHECK(resolved(base, "/g") == "http://a/g");
+  CHECK(resolved(base, "//g") == "http://g");
+  CHECK(resolved(base, "?y") == "http://a/b/c/d;p?y");
+  CHECK(resolved(base, "g?y") == "http://a/b/c/g?y");
+  CHECK(resolved(base, "#s") == "http://a/b/c/d;p?q#s");
+  CHECK(resolved(base, "g#s") == "http://a/b/c/g#s");
+  CHECK(resolved(base, ";x") == "http://a/b/c/;x");
+  CHECK(resolved(base, "") == "http://a/b/c/d;p?q");
+  CHECK(resolved(base, ".") == "http://a/b/c/");
+  CHECK(resolved(base, "./") == "http://a/b/c/");
+  CHECK(resolved(base, "..") == "http://a/b/");
+  CHECK(resolved(base, "../g") == "http://a/b/g");
+  CHECK(resolved(base, "../..") == "http://a/");
+  CHECK(resolved(base, "../../g") == "http://a/g");
+  // 5.4.2 abnormal examples
+  CHECK(resolved(base, "../../../g") == "http://a/g");
+  CHECK(resolved(base, "/./g") == "http://a/g");
+  CHECK(resolved(base, "/../g") == "http://a/g");
+  CHECK(resolved(base, "g.") == "http://a/b/c/g.");
+  CHECK(resolved(base, "..g") == "http://a/b/c/..g");
+  CHECK(resolved(base, "./../g") == "http://a/b/g");
+  CHECK(resolved(base, "g/./h") == "http://a/b/c/g/h");
+  CHECK(resolved(base, "g/../h") == "http://a/b/c/h");
+  CHECK(resolved(base, "g?y/./x") == "http://a/b/c/g?y/./x");
+}
+
+TEST_CASE("a redirect target keeps the base's port and refuses bad text") {
+  CHECK(resolved("http://h:8080/a/b", "c") == "http://h:8080/a/c");
+  CHECK(resolved("http://h:8080", "x") == "http://h:8080/x");
+  CHECK(resolved("https://h/a", "//other:1/z") == "https://other:1/z");
+  CHECK(resolved("http://h/", "/a b").starts_with("error: "));
+}

@@ -40,6 +40,15 @@ enum class errc {
   invalid_compressed_data,   ///< gzip or deflate data zlib cannot decode
   decompressed_too_large,    ///< the decoded body exceeds its limit (bomb)
   truncated_compressed_data, ///< the body ended inside the compressed stream
+  // the client (io/)
+  unsupported_scheme, ///< a URL whose scheme is neither http nor https
+  connect_timeout,    ///< no connection within connect_timeout
+  request_timeout,    ///< no complete response within request_timeout
+  queue_timeout,      ///< still queued behind max_clients at the deadline
+  too_many_redirects, ///< more redirects than max_redirects
+  connection_closed,  ///< the server closed before the response began
+  proxy_refused,      ///< the proxy answered CONNECT with a non-2xx status
+  client_closed,      ///< the client shut down while the fetch was pending
 };
 
 /// The category of `gale::http::errc`; its name is "gale.http".
@@ -47,6 +56,16 @@ const std::error_category& error_category() noexcept;
 
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
+}
+
+/// The category of "the server answered with a non-2xx status" errors; an
+/// error's value is the status code itself, its message "HTTP 404 Not
+/// Found". Its name is "gale.http.status".
+const std::error_category& status_category() noexcept;
+
+/// The error a response with `status` raises (see `status_category`).
+inline std::error_code make_status_error(int status) noexcept {
+  return {status, status_category()};
 }
 
 } // namespace gale::http

@@ -14,11 +14,13 @@ namespace gale::http {
 
 /// Appends the request line and header section of `req`. Framing: a request
 /// without Content-Length or Transfer-Encoding whose body is non-empty, or
-/// whose method is POST, PUT or PATCH, gets a Content-Length.
+/// whose method is POST, PUT or PATCH, gets a Content-Length. For a body
+/// sent separately, set Content-Length or Transfer-Encoding yourself.
 std::error_code serialize_head(const request& req, std::string& out);
 
 /// Appends `req` whole: head and body (chunk-encoded when its
-/// Transfer-Encoding ends in "chunked").
+/// Transfer-Encoding ends in "chunked"). A Content-Length that differs from
+/// the body is `content_length_mismatch`.
 std::error_code serialize(const request& req, std::string& out);
 
 /// Appends the status line and header section of `res`. A response that

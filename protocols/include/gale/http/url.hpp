@@ -47,6 +47,12 @@ struct url {
 /// bad percent-encoding, a malformed IPv6 literal or port. Never throws.
 std::error_code parse_url(std::string_view text, url& out);
 
+/// Resolves `reference` (absolute, "//host/x", "/x", "x", "?q" or "#f")
+/// against `base` as RFC 3986 section 5.2 says, dot segments removed: how
+/// a redirect's Location header is read.
+std::error_code resolve_url(const url& base, std::string_view reference,
+                            url& out);
+
 /// Decodes %HH escapes; with `plus_as_space`, '+' becomes ' ' (form data).
 /// Returns an error for a '%' without two hex digits.
 std::error_code percent_decode(std::string_view in, std::string& out,

@@ -1,0 +1,185 @@
+#pragma once
+
+#include <gale/http/message.hpp>
+#include <gale/io/detail/unique_function.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/prefer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace gale::io {
+
+/// Answers a body producer's call: the next piece of the request body, an
+/// empty string at the end, or an error that fails the fetch.
+using body_piece_handler =
+  detail::unique_function<void(std::error_code, std::string)>;
+
+/// Produces a request body asynchronously, one piece per call: the client
+/// calls it again only after the previous piece was written (flow control).
+/// It runs on the loop thread; the handler may be called from any thread.
+using body_source = std::function<void(body_piece_handler next)>;
+
+/// Lets the client read on after an asynchronous consumer is done with a
+/// body piece. Call it exactly once, from any thread.
+using resume_reading = detail::unique_function<void()>;
+
+/// What a fetch asks for; Tornado's HTTPRequest is the model. Only `url` is
+/// required. Durations of zero mean "no limit".
+struct http_request {
+  std::string url;
+  std::string method = "GET";
+  http::fields headers;
+  std::string body;
+
+  /// Replaces `body`: pieces sent as they are produced, chunked unless
+  /// `headers` has a Content-Length.
+  body_source body_producer;
+
+  /// Send `Expect: 100-continue` and the body only after the interim 100;
+  /// a final answer that comes first means the body is never sent.
+  bool expect_100_continue = false;
+
+  /// Resolving, connecting, the TLS handshake and a proxy tunnel.
+  std::chrono::milliseconds connect_timeout{20'000};
+  /// The whole fetch, redirects included, from the moment it leaves the
+  /// queue. A request still queued behind `max_clients` when the smaller of
+  /// both timeouts passes fails with `http::errc::queue_timeout`.
+  std::chrono::milliseconds request_timeout{20'000};
+
+  bool follow_redirects = true;
+  int max_redirects = 5;
+
+  /// Ask for gzip and decode gzip or deflate bodies; the decoded response
+  /// then lacks Content-Encoding and has X-Consumed-Content-Encoding.
+  bool decompress_response = true;
+
+  /// Non-2xx responses complete with `http::make_status_error(status)` and
+  /// the response itself; false: they complete like any other response.
+  bool raise_error = true;
+
+  std::uint64_t max_body_size = 100 * 1024 * 1024; ///< decoded bytes
+  std::size_t max_header_size = 64 * 1024;         ///< the header section
+
+  /// Basic authentication; the URL's userinfo is used when these are empty.
+  std::string auth_username;
+  std::string auth_password;
+  std::string user_agent = "gale/0.1";
+
+  /// An HTTP proxy: absolute-form requests for http, CONNECT for https.
+  std::string proxy_host;
+  std::uint16_t proxy_port = 0;
+  std::string proxy_username;
+  std::string proxy_password;
+
+  /// Verify the server's certificate and host name (https).
+  bool validate_cert = true;
+  /// Trusted CA certificates (PEM); empty: the system's store.
+  std::string ca_file;
+
+  /// Called once with the final response's status and headers (no body)
+  /// before any body piece; not for interim 1xx or followed redirects.
+  std::function<void(const http::response& head)> header_callback;
+
+  /// Receives the decoded body piece by piece instead of `response::body`
+  /// (which then stays empty): the body is never held whole.
+  std::function<void(std::string_view piece)> streaming_callback;
+
+  /// As `streaming_callback`, but nothing more is read from the server
+  /// until `resume` is called: a slow consumer slows the transfer down.
+  std::function<void(std::string_view piece, resume_reading resume)>
+    async_streaming_callback;
+};
+
+/// Options for the whole client.
+struct http_client_options {
+  /// Fetches in flight at once; more wait in a FIFO queue.
+  std::size_t max_clients = 10;
+  /// A kept-alive connection unused this long is closed.
+  std::chrono::milliseconds idle_timeout{30'000};
+};
+
+/// Completes a fetch: `void(std::error_code, http::response)`.
+using fetch_handler =
+  detail::unique_function<void(std::error_code, http::response)>;
+
+/// An asynchronous HTTP/1.1 client on one loop (Tornado's
+/// AsyncHTTPClient): connection pool per scheme, host and port with
+/// keep-alive reuse, at most `max_clients` fetches at once and a FIFO queue
+/// beyond, TLS through OpenSSL, redirects, content decoding.
+///
+/// `async_fetch` may be called from any thread; the work runs on the loop.
+/// Completion: `void(std::error_code, http::response)`, by default on the
+/// loop thread. Errors: `http::errc` (the client's own and the parser's),
+/// Asio's socket, resolver and TLS errors, a status error (see
+/// `http_request::raise_error`) with the response, and
+/// `asio::error::operation_aborted` when the token's cancellation slot
+/// fired. Every fetch completes exactly once.
+class http_client {
+public:
+  explicit http_client(asio::any_io_executor ex,
+                       http_client_options options = {});
+
+  /// Fails pending fetches with `http::errc::client_closed` and closes
+  /// every connection, on the loop.
+  ~http_client();
+
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  template <class Token>
+  auto async_fetch(http_request req, Token&& token) {
+    return asio::async_initiate<Token, void(std::error_code, http::response)>(
+      [this](auto handler, http_request req) {
+        auto work =
+          asio::prefer(asio::get_associated_executor(handler, executor()),
+                       asio::execution::outstanding_work.tracked);
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        auto canceller =
+          start(std::move(req),
+                [handler = std::move(handler), work = std::move(work)](
+                  std::error_code ec, http::response res) mutable {
+                  // The client never completes inside this initiating call.
+                  asio::dispatch(work, [handler = std::move(handler), ec,
+                                        res = std::move(res)]() mutable {
+                    std::move(handler)(ec, std::move(res));
+                  });
+                });
+        if (slot.is_connected())
+          slot.assign([canceller = std::move(canceller)](
+                        asio::cancellation_type) { canceller(); });
+      },
+      token, std::move(req));
+  }
+
+  /// The same as the destructor does, now. Precondition: called on the
+  /// loop thread, or after the loop stopped.
+  void shutdown();
+
+  asio::any_io_executor executor() const;
+
+  /// Connections open now, kept idle for reuse.
+  std::size_t idle_connections() const;
+
+  struct core;
+  struct fetch;
+
+private:
+  /// Begins a fetch on the loop; the result cancels it (thread-safe).
+  std::function<void()> start(http_request req, fetch_handler done);
+
+  std::shared_ptr<core> core_;
+};
+
+} // namespace gale::io

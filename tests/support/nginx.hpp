@@ -1,0 +1,198 @@
+#pragma once
+
+// Debian's nginx on loopback, started by a test: plain HTTP and TLS with a
+// certificate made at start-up (openssl), a few static files, a redirect,
+// gzip. Stopped (SIGQUIT, then SIGKILL) when the object goes.
+
+#include "scripted_server.hpp"
+
+#include <asio/connect.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace gale::test {
+
+class nginx_server {
+public:
+  /// The body of /index.html.
+  static std::string index_body() { return "<html>hello from nginx</html>\n"; }
+
+  /// The body of /big.txt: repetitive text, so gzip shrinks it a lot.
+  static std::string big_body() {
+    std::string s;
+    for (int i = 0; i < 20000; ++i)
+      s += "line " + std::to_string(i) + " of a large text body\n";
+    return s;
+  }
+
+  nginx_server() {
+    char pattern[] = "/tmp/gale-nginx-XXXXXX";
+    if (!mkdtemp(pattern))
+      throw std::runtime_error("mkdtemp failed");
+    dir_ = pattern;
+    // nginx's workers drop root rights and must still read the files.
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all
+                                         | std::filesystem::perms::group_read
+                                         | std::filesystem::perms::group_exec
+                                         | std::filesystem::perms::others_read
+                                         | std::filesystem::perms::others_exec);
+    http_port_ = closed_port();
+    https_port_ = closed_port();
+    std::filesystem::create_directories(dir_ / "www" / "sub");
+    write(dir_ / "www" / "index.html", index_body());
+    write(dir_ / "www" / "big.txt", big_body());
+    write(dir_ / "www" / "sub" / "page.txt", "sub page\n");
+    make_certificate();
+    write(dir_ / "nginx.conf", config());
+    pid_ = fork();
+    if (pid_ == 0) {
+      auto conf = (dir_ / "nginx.conf").string();
+      auto prefix = dir_.string() + "/";
+      execl("/usr/sbin/nginx", "nginx", "-p", prefix.c_str(), "-c",
+            conf.c_str(), "-g", "daemon off;", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    wait_until_listening(http_port_);
+    wait_until_listening(https_port_);
+  }
+
+  ~nginx_server() {
+    if (pid_ > 0) {
+      kill(pid_, SIGQUIT);
+      for (int i = 0; i < 50; ++i) {
+        if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+          pid_ = 0;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{20});
+      }
+      if (pid_ > 0) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+      }
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  nginx_server(const nginx_server&) = delete;
+  nginx_server& operator=(const nginx_server&) = delete;
+
+  std::uint16_t http_port() const { return http_port_; }
+  std::uint16_t https_port() const { return https_port_; }
+
+  std::string http_url(const std::string& path = "/") const {
+    return "http://127.0.0.1:" + std::to_string(http_port_) + path;
+  }
+
+  /// The certificate names "localhost" and 127.0.0.1.
+  std::string https_url(const std::string& path = "/",
+                        const std::string& host = "localhost") const {
+    return "https://" + host + ":" + std::to_string(https_port_) + path;
+  }
+
+  /// The PEM file that makes the server's certificate trusted.
+  std::string ca_file() const { return (dir_ / "cert.pem").string(); }
+
+private:
+  static void write(const std::filesystem::path& p, const std::string& text) {
+    std::ofstream out{p, std::ios::binary};
+    out << text;
+  }
+
+  void make_certificate() const {
+    auto cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
+               "/CN=localhost -addext "
+               "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "
+               + (dir_ / "key.pem").string() + " -out "
+               + (dir_ / "cert.pem").string() + " 2>/dev/null";
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("openssl could not make a test certificate");
+  }
+
+  std::string config() const {
+    auto d = dir_.string();
+    return "worker_processes 1;\n"
+           "pid "
+           + d
+           + "/nginx.pid;\n"
+             "error_log "
+           + d
+           + "/error.log;\n"
+             "events { worker_connections 1024; }\n"
+             "http {\n"
+             "  access_log off;\n"
+             "  client_body_temp_path "
+           + d
+           + "/tmp_body;\n"
+             "  proxy_temp_path "
+           + d
+           + "/tmp_proxy;\n"
+             "  fastcgi_temp_path "
+           + d
+           + "/tmp_fcgi;\n"
+             "  uwsgi_temp_path "
+           + d
+           + "/tmp_uwsgi;\n"
+             "  scgi_temp_path "
+           + d
+           + "/tmp_scgi;\n"
+             "  keepalive_requests 100000;\n"
+             "  gzip on; gzip_types text/plain; gzip_min_length 100;\n"
+             "  types { text/html html; text/plain txt; }\n"
+             "  server {\n"
+             "    listen 127.0.0.1:"
+           + std::to_string(http_port_)
+           + ";\n"
+             "    listen 127.0.0.1:"
+           + std::to_string(https_port_)
+           + " ssl;\n"
+             "    ssl_certificate "
+           + d
+           + "/cert.pem;\n"
+             "    ssl_certificate_key "
+           + d
+           + "/key.pem;\n"
+             "    root "
+           + d
+           + "/www;\n"
+             "    location = /redirect { return 302 /sub/page.txt; }\n"
+             "    location = /missing { return 404; }\n"
+             "  }\n"
+             "}\n";
+  }
+
+  void wait_until_listening(std::uint16_t port) const {
+    for (int i = 0; i < 250; ++i) {
+      asio::io_context ctx;
+      tcp::socket s{ctx};
+      std::error_code ec;
+      s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+      if (!ec)
+        return;
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_)
+        throw std::runtime_error("nginx exited at start; see "
+                                 + (dir_ / "error.log").string());
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    throw std::runtime_error("nginx did not start listening");
+  }
+
+  std::filesystem::path dir_;
+  std::uint16_t http_port_ = 0;
+  std::uint16_t https_port_ = 0;
+  pid_t pid_ = -1;
+};
+
+} // namespace gale::test
