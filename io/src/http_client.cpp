@@ -51,6 +51,7 @@ struct http_client::fetch : std::enable_shared_from_this<fetch> {
   bool discard_body = false; ///< a redirect that will be followed
   connection_ptr conn;
   std::optional<http::parser> parser;
+  http::content_decoder::coding coding{};
   std::optional<http::content_decoder> decoder;
   http::response res;
   detail::deadline request_timer;
@@ -524,7 +525,11 @@ struct http_client::core : std::enable_shared_from_this<core> {
       case http::parser_event::body:
         if (f->discard_body)
           break;
-        if (f->decoder) {
+        if (f->coding != http::content_decoder::coding::identity) {
+          // Made here, not at the head: a HEAD answer or an empty body
+          // has nothing to decode.
+          if (!f->decoder)
+            f->decoder.emplace(f->coding, f->req.max_body_size);
           std::string decoded;
           if (auto ec = f->decoder->decode(p.body(), decoded))
             return finish(f, ec);
@@ -557,11 +562,12 @@ struct http_client::core : std::enable_shared_from_this<core> {
                       && f->redirects < f->req.max_redirects;
     if (f->discard_body)
       return {};
+    f->coding = http::content_decoder::coding::identity;
     if (f->req.decompress_response)
       if (const auto* coding = res.headers.find("Content-Encoding")) {
         auto c = http::content_decoder::from_header(*coding);
         if (c && *c != http::content_decoder::coding::identity) {
-          f->decoder.emplace(*c, f->req.max_body_size);
+          f->coding = *c; // the decoder is made for the first body piece
           res.headers.set("X-Consumed-Content-Encoding", *coding);
           res.headers.erase("Content-Encoding");
         }
