@@ -20,9 +20,7 @@ void configure(caf::actor_system_config& cfg) {
                    const caf::message& context) {
     return describe(caf::error{code, category, context});
   };
-  for (auto category :
-       {caf::atom("gale"), caf::atom("gale_sys"), caf::atom("gale_netdb"),
-        caf::atom("gale_gai"), caf::atom("gale_misc")})
+  for (auto category : error_categories())
     cfg.add_error_category(category, render);
 }
 

@@ -1,5 +1,9 @@
 #include "gale/error.hpp"
 
+#include "gale/http_messages.hpp"
+
+#include <gale/http/error.hpp>
+
 #include <caf/atom.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/make_message.hpp>
@@ -40,6 +44,10 @@ constexpr auto system_atom = caf::atom("gale_sys");
 constexpr auto netdb_atom = caf::atom("gale_netdb");
 constexpr auto addrinfo_atom = caf::atom("gale_gai");
 constexpr auto misc_atom = caf::atom("gale_misc");
+constexpr auto http_atom = caf::atom("gale_http");
+// A status error's code is the status class (1-9, as caf::error codes are
+// 8 bits); the context holds the status and, from a fetch, the response.
+constexpr auto status_atom = caf::atom("gale_stat");
 
 std::string context_text(const caf::error& err) {
   const auto& ctx = err.context();
@@ -75,6 +83,11 @@ caf::error to_caf_error(const std::error_code& ec) {
   int code = ec.value();
   if (cat == error_category())
     return make_error(static_cast<errc>(code));
+  if (cat == http::error_category() && code > 0 && code < 256)
+    return with_text(http_atom, code);
+  if (cat == http::status_category())
+    return caf::error{static_cast<uint8_t>(code / 100), status_atom,
+                      caf::make_message(code)};
   if ((cat == asio::error::get_system_category()
        || cat == std::system_category() || cat == std::generic_category())
       && code > 0 && code < 256)
@@ -107,6 +120,14 @@ std::error_code to_error_code(const caf::error& err) {
     return {-code, asio::error::get_addrinfo_category()};
   if (category == misc_atom)
     return {code, asio::error::get_misc_category()};
+  if (category == http_atom)
+    return {code, http::error_category()};
+  if (category == status_atom) {
+    const auto& ctx = err.context();
+    if (ctx.size() >= 1 && ctx.match_element<int>(0))
+      return http::make_status_error(ctx.get_as<int>(0));
+    return errc::unexpected_reply;
+  }
   if (category == caf::atom("system")) {
     switch (static_cast<caf::sec>(code)) {
     case caf::sec::request_timeout: return errc::timed_out;
@@ -121,6 +142,20 @@ std::error_code to_error_code(const caf::error& err) {
   if (category == caf::atom("exit"))
     return errc::actor_down;
   return errc::actor_error;
+}
+
+caf::error to_caf_error(const std::error_code& ec, http::response res) {
+  if (ec.category() != http::status_category())
+    return to_caf_error(ec);
+  return caf::error{static_cast<uint8_t>(ec.value() / 100), status_atom,
+                    caf::make_message(ec.value(), std::move(res))};
+}
+
+const std::vector<caf::atom_value>& error_categories() {
+  static const std::vector<caf::atom_value> all{
+    gale_atom, system_atom, netdb_atom, addrinfo_atom,
+    misc_atom, http_atom,   status_atom};
+  return all;
 }
 
 std::string describe(const caf::error& err) {
@@ -140,3 +175,15 @@ std::string describe(const caf::error& err) {
 }
 
 } // namespace gale
+
+namespace gale::http {
+
+const response* response_of(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (err.category() != status_atom || ctx.size() != 2
+      || !ctx.match_element<response>(1))
+    return nullptr;
+  return &ctx.get_as<response>(1);
+}
+
+} // namespace gale::http

@@ -77,10 +77,12 @@ caf::result<signal_subscription> watch_signal(self_pointer self, int number,
   return caf::delegated<signal_subscription>{};
 }
 
-io_actor::behavior_type io_actor_impl(self_pointer self) {
+io_actor::behavior_type io_actor_impl(self_pointer self,
+                                      io::http_client_options http_options) {
   auto& st = self->state;
   st.loop.start();
-  st.engine = std::make_shared<detail::io_engine>(st.loop.executor());
+  st.engine =
+    std::make_shared<detail::io_engine>(st.loop.executor(), http_options);
   st.signals = std::make_unique<io::signal_registry>(st.loop.executor());
   return {
     [](ping_atom) { return pong_atom_v; },
@@ -159,13 +161,27 @@ io_actor::behavior_type io_actor_impl(self_pointer self) {
     [self](unsignal_atom, signal_subscription id) {
       self->state.signals->remove(id);
     },
+    [self](fetch_atom, op_id id,
+           io::http_request& req) -> caf::delegated<http::response> {
+      // The request carries its own timeouts, enforced by the client.
+      start(self, id, caf::timespan::zero(),
+            [r = std::move(req)](auto& e, auto t) mutable {
+              e.fetch(std::move(t), std::move(r));
+            });
+      return {};
+    },
   };
 }
 
 } // namespace
 
 io_actor spawn_io_actor(caf::actor_system& sys) {
-  return sys.spawn(io_actor_impl);
+  return sys.spawn(io_actor_impl, io::http_client_options{});
+}
+
+io_actor spawn_io_actor(caf::actor_system& sys,
+                        io::http_client_options http_options) {
+  return sys.spawn(io_actor_impl, http_options);
 }
 
 } // namespace gale

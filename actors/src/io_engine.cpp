@@ -2,6 +2,7 @@
 
 #include "gale/error.hpp"
 
+#include <gale/http/error.hpp>
 #include <gale/io/timers.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -26,7 +27,9 @@ struct io_engine::pending_op {
   auto slot() { return signal.slot(); }
 };
 
-io_engine::io_engine(const asio::any_io_executor& ex) : ex_(ex) {}
+io_engine::io_engine(const asio::any_io_executor& ex,
+                     io::http_client_options http_options)
+  : ex_(ex), http_(ex, http_options) {}
 
 io_engine::op_ptr io_engine::begin(op_ticket t, bool reply_at_once_on_stop) {
   auto op = std::make_shared<pending_op>();
@@ -221,7 +224,24 @@ void io_engine::cancel(const caf::actor_addr& requester, op_id id) {
     stop(op, errc::cancelled);
 }
 
+void io_engine::fetch(op_ticket t, io::http_request req) {
+  auto op = begin(std::move(t), false);
+  http_.async_fetch(
+    std::move(req),
+    asio::bind_cancellation_slot(
+      op->slot(),
+      [self = shared_from_this(), op](std::error_code ec, http::response res) {
+        if (ec.category() == http::status_category() && !op->stopped_by) {
+          self->forget(op);
+          op->reply.deliver(to_caf_error(ec, std::move(res)));
+          return;
+        }
+        self->finish(op, ec, caf::make_message(std::move(res)));
+      }));
+}
+
 void io_engine::shutdown() {
+  http_.shutdown();
   std::error_code ignored;
   for (auto& [id, socket] : connections_)
     socket->close(ignored);

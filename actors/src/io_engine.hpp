@@ -4,6 +4,7 @@
 #include "gale/error.hpp"
 #include "gale/io_actor.hpp"
 
+#include <gale/io/http_client.hpp>
 #include <gale/io/tcp.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -40,7 +41,8 @@ struct op_ticket {
 /// `actor_down`.
 class io_engine : public std::enable_shared_from_this<io_engine> {
 public:
-  explicit io_engine(const asio::any_io_executor& ex);
+  io_engine(const asio::any_io_executor& ex,
+            io::http_client_options http_options);
 
   void sleep(op_ticket t, caf::timespan duration);
   void resolve(op_ticket t, std::string host, std::string service);
@@ -48,6 +50,7 @@ public:
   void read(op_ticket t, connection_id c, std::uint32_t max);
   void write(op_ticket t, connection_id c, std::string bytes);
   void accept(op_ticket t, listener_id l);
+  void fetch(op_ticket t, io::http_request req);
   void close(reply_slot reply, connection_id c);
   void listen(reply_slot reply, const std::string& host, std::uint16_t port);
   void cancel(const caf::actor_addr& requester, op_id id);
@@ -71,6 +74,7 @@ private:
     listeners_;
   std::map<std::pair<caf::actor_addr, op_id>, std::weak_ptr<pending_op>> ops_;
   std::uint64_t next_id_ = 1;
+  io::http_client http_;
 };
 
 } // namespace gale::detail

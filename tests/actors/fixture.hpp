@@ -3,6 +3,8 @@
 #include "gale/io_actor.hpp"
 #include "gale/type_ids.hpp"
 
+#include "../support/ports.hpp"
+
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
@@ -41,14 +43,6 @@ inline std::error_code code_of(const std::function<void()>& f) {
     return e.code();
   }
   return {};
-}
-
-/// A loopback port on which nothing listens (bound once, then closed).
-inline std::uint16_t closed_port() {
-  asio::io_context ctx;
-  asio::ip::tcp::acceptor acceptor{
-    ctx, asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0}};
-  return acceptor.local_endpoint().port();
 }
 
 /// Polls `pred` until it holds or `limit` passes.

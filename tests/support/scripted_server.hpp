@@ -4,6 +4,8 @@
 // scripts it: answers, stalls, resets, sends garbage. It runs on a loop of
 // its own, so a client under test can never be helped by sharing it.
 
+#include "ports.hpp"
+
 #include <gale/http/message.hpp>
 #include <gale/http/parser.hpp>
 #include <gale/io/loop.hpp>
@@ -199,15 +201,6 @@ inline std::string reply_with(int status, const std::string& body,
   return "HTTP/1.1 " + std::to_string(status) + " "
          + std::string{http::reason_phrase(status)} + "\r\nContent-Length: "
          + std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
-}
-
-/// A port on loopback where nothing listens.
-inline std::uint16_t closed_port() {
-  asio::io_context ctx;
-  tcp::acceptor a{ctx, tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0}};
-  auto port = a.local_endpoint().port();
-  a.close();
-  return port;
 }
 
 } // namespace gale::test

@@ -18,6 +18,7 @@ using accept_atom = caf::atom_constant<caf::atom("accept")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using signal_atom = caf::atom_constant<caf::atom("signal")>;
 using unsignal_atom = caf::atom_constant<caf::atom("unsignal")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 
 constexpr ping_atom ping_atom_v{};
 constexpr pong_atom pong_atom_v{};
@@ -32,5 +33,6 @@ constexpr accept_atom accept_atom_v{};
 constexpr cancel_atom cancel_atom_v{};
 constexpr signal_atom signal_atom_v{};
 constexpr unsignal_atom unsignal_atom_v{};
+constexpr fetch_atom fetch_atom_v{};
 
 } // namespace gale

@@ -1,10 +1,14 @@
 #pragma once
 
+#include <caf/atom.hpp>
 #include <caf/error.hpp>
+
+#include <gale/http/message.hpp>
 
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace gale {
 
@@ -47,6 +51,13 @@ caf::error make_error(errc e, std::string context);
 /// category, comparable with `asio::error::*`); anything else becomes
 /// `errc::io_error`.
 caf::error to_caf_error(const std::error_code& ec);
+
+/// As above; a status error (`http::status_category`) also carries `res`,
+/// which `http::response_of` gives back.
+caf::error to_caf_error(const std::error_code& ec, http::response res);
+
+/// The CAF error categories gale's errors use (for `configure`).
+const std::vector<caf::atom_value>& error_categories();
 
 /// The inverse of `to_caf_error`; also maps CAF's own errors: a request
 /// timeout to `errc::timed_out`, a dead receiver or an exit reason to

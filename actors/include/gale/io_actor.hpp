@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gale/atoms.hpp"
+#include "gale/http_messages.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
@@ -15,10 +16,6 @@
 #include <vector>
 
 namespace gale {
-
-/// Chosen by the requester to name an operation for `cancel`; 0 means the
-/// operation cannot be cancelled. Unique per requester, not globally.
-using op_id = std::uint64_t;
 
 /// Names an open TCP connection of one I/O actor.
 using connection_id = std::uint64_t;
@@ -52,6 +49,7 @@ using signal_callback = std::function<void(int signal_number)>;
 /// `op_id` (for `cancel`) and a timeout (zero: none) enforced on the loop,
 /// which cancels the I/O itself: a timed-out read loses no bytes.
 ///
+// clang-format off
 /// | request | reply |
 /// |---|---|
 /// | `ping` | `pong`, answered by the actor itself (no loop hop) |
@@ -59,13 +57,16 @@ using signal_callback = std::function<void(int signal_number)>;
 /// | `resolve, op, timeout, host, service` | addresses as text |
 /// | `connect, op, timeout, host, service` | a connection id |
 /// | `read, op, timeout, connection, max` | 1 to `max` bytes; EOF is an error |
-/// | `write, op, timeout, connection, bytes` | the number of bytes written
-/// (all) | | `close, connection` | nothing; pending reads and writes fail | |
-/// `listen, host, port` | a `listener_info` (port 0 picks one) | | `accept, op,
-/// timeout, listener` | a connection id | | `cancel, op` | no reply; the
-/// operation fails with `errc::cancelled` | | `signal, number, actor` | an id;
-/// `actor` gets `(signal, number)` per delivery | | `signal, number, callback`
-/// | an id; the callback runs on the loop thread | | `unsignal, id` | nothing |
+/// | `write, op, timeout, connection, bytes` | the number of bytes written (all) |
+/// | `close, connection` | nothing; pending reads and writes fail |
+/// | `listen, host, port` | a `listener_info` (port 0 picks one) |
+/// | `accept, op, timeout, listener` | a connection id |
+/// | `cancel, op` | no reply; the operation fails with `errc::cancelled` |
+/// | `signal, number, actor` | an id; `actor` gets `(signal, number)` per delivery |
+/// | `signal, number, callback` | an id; the callback runs on the loop thread |
+/// | `unsignal, id` | nothing |
+/// | `fetch, op, http_request` | an `http::response` (see `http_client_actor`) |
+// clang-format on
 ///
 /// Errors come as `caf::error`; `gale::to_error_code` converts them.
 using io_actor = caf::typed_actor<
@@ -86,13 +87,25 @@ using io_actor = caf::typed_actor<
   caf::reacts_to<cancel_atom, op_id>,
   caf::replies_to<signal_atom, int, caf::actor>::with<signal_subscription>,
   caf::replies_to<signal_atom, int, signal_callback>::with<signal_subscription>,
-  caf::replies_to<unsignal_atom, signal_subscription>::with<void>>;
+  caf::replies_to<unsignal_atom, signal_subscription>::with<void>,
+  caf::replies_to<fetch_atom, op_id, io::http_request>::with<http::response>>;
 
 /// Spawns an I/O actor: it starts one loop thread, which it stops and joins
 /// when it terminates; every request still pending then fails with
 /// `errc::actor_down`. Send it an exit (or drop every handle to it) before
 /// the actor system is destroyed.
 io_actor spawn_io_actor(caf::actor_system& sys);
+
+/// As above, with options for the HTTP client on the actor's loop.
+io_actor spawn_io_actor(caf::actor_system& sys,
+                        io::http_client_options http_options);
+
+/// An HTTP client actor: an I/O actor seen through its HTTP interface.
+inline http_client_actor
+spawn_http_client(caf::actor_system& sys,
+                  io::http_client_options options = {}) {
+  return spawn_io_actor(sys, options);
+}
 
 } // namespace gale
 

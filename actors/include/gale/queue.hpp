@@ -141,7 +141,7 @@ public:
     std::move(init)(
       [q = token.target](std::error_code ec, R value) {
         if (ec)
-          q->push(gale::result<R>{ec});
+          q->push(gale::result<R>{ec, std::move(value)});
         else
           q->push(gale::result<R>{std::move(value)});
       },

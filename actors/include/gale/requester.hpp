@@ -47,15 +47,26 @@ struct completion_signature<void> {
 template <class R>
 using completion_signature_t = typename completion_signature<R>::type;
 
+/// Some errors carry a value beside the error code (an HTTP status error
+/// carries its response): overloads found by argument-dependent lookup
+/// copy it into `out`. By default an error carries nothing.
+template <class R>
+void value_from_error(const caf::error&, R&) {}
+
 /// Unpacks a reply: the value of type `R`, or why there is none.
 template <class R>
 std::error_code
 decode_reply(const caf::error& err, caf::message& reply,
              std::conditional_t<std::is_void_v<R>, int, R>& out) {
+  const caf::error* failure = nullptr;
   if (err)
-    return to_error_code(err);
-  if (reply.match_elements<caf::error>())
-    return to_error_code(reply.get_as<caf::error>(0));
+    failure = &err;
+  else if (reply.match_elements<caf::error>())
+    failure = &reply.get_as<caf::error>(0);
+  if (failure) {
+    value_from_error(*failure, out);
+    return to_error_code(*failure);
+  }
   if constexpr (std::is_void_v<R>) {
     return {};
   } else {

@@ -19,6 +19,10 @@ public:
   result(stored_type value) : value_(std::move(value)) {} // NOLINT
   result(std::error_code ec) : error_(ec) {}              // NOLINT
 
+  /// An error that came with a value (an HTTP status error's response).
+  result(std::error_code ec, stored_type value)
+    : value_(std::move(value)), error_(ec) {}
+
   bool ok() const noexcept { return !error_; }
   explicit operator bool() const noexcept { return ok(); }
   const std::error_code& error() const noexcept { return error_; }
@@ -35,6 +39,10 @@ public:
       throw gale::error{error_};
     return std::move(value_);
   }
+
+  /// The value even beside an error: what the operation delivered with
+  /// it (an HTTP status error's response), else a default value.
+  const stored_type& payload() const noexcept { return value_; }
 
 private:
   stored_type value_{};

@@ -8,6 +8,7 @@
 #include <caf/send.hpp>
 
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 namespace gale {
@@ -30,15 +31,19 @@ to_actor_t<Tag> to_actor(caf::actor target, Tag tag) {
 
 namespace detail {
 
-/// Sends `(tag, value...)`, or `(tag, caf::error)` when `ec` is set. Uses
+/// Sends `(tag, value...)`, or `(tag, caf::error)` when `ec` is set (an
+/// HTTP status error keeps its response: `http::response_of`). Uses
 /// anon_send, which is safe from any thread: loop, CAF worker or clock.
 template <class Tag, class... Ts>
 void deliver_to_actor(const to_actor_t<Tag>& token, std::error_code ec,
                       Ts&&... value) {
-  if (ec)
-    caf::anon_send(token.target, token.tag, to_caf_error(ec));
-  else
+  if (!ec)
     caf::anon_send(token.target, token.tag, std::forward<Ts>(value)...);
+  else if constexpr ((std::is_same_v<std::decay_t<Ts>, http::response> || ...))
+    caf::anon_send(token.target, token.tag,
+                   to_caf_error(ec, std::forward<Ts>(value)...));
+  else
+    caf::anon_send(token.target, token.tag, to_caf_error(ec));
 }
 
 } // namespace detail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gale/http_messages.hpp"
 #include "gale/io_actor.hpp"
 
 #include <caf/type_id.hpp>
@@ -8,6 +9,8 @@
 // Register them on both ends with `gale::configure(cfg)`.
 CAF_BEGIN_TYPE_ID_BLOCK(gale, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(gale, (gale::listener_info))
+CAF_ADD_TYPE_ID(gale, (gale::http::response))
+CAF_ADD_TYPE_ID(gale, (gale::io::http_request))
 CAF_END_TYPE_ID_BLOCK(gale)
 
 namespace gale {

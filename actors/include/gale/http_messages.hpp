@@ -1,0 +1,95 @@
+#pragma once
+
+// The HTTP client's messages: how requests and responses cross actor and
+// process boundaries (CAF inspection), and the HTTP client actor's typed
+// interface.
+
+#include "gale/atoms.hpp"
+
+#include <gale/http/message.hpp>
+#include <gale/io/http_client.hpp>
+
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gale::http {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fields& x) {
+  // Fields keep their order and duplicates: they travel as a list.
+  std::vector<std::pair<std::string, std::string>> items;
+  if constexpr (Inspector::reads_state)
+    items.assign(x.begin(), x.end());
+  return f(caf::meta::type_name("gale::http::fields"), items,
+           caf::meta::load_callback([&]() -> caf::error {
+             x.clear();
+             for (auto& [name, value] : items)
+               x.add(std::move(name), std::move(value));
+             return caf::none;
+           }));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, response& x) {
+  return f(caf::meta::type_name("gale::http::response"), x.version, x.status,
+           x.reason, x.headers, x.body);
+}
+
+} // namespace gale::http
+
+namespace gale::io {
+
+/// Everything but the callbacks, which cannot leave their process: a
+/// request sent to a remote HTTP client actor arrives without them.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_request& x) {
+  return f(caf::meta::type_name("gale::io::http_request"), x.url, x.method,
+           x.headers, x.body, x.expect_100_continue, x.connect_timeout,
+           x.request_timeout, x.follow_redirects, x.max_redirects,
+           x.decompress_response, x.raise_error, x.max_body_size,
+           x.max_header_size, x.auth_username, x.auth_password, x.user_agent,
+           x.proxy_host, x.proxy_port, x.proxy_username, x.proxy_password,
+           x.validate_cert, x.ca_file);
+}
+
+} // namespace gale::io
+
+namespace gale {
+
+/// Chosen by the requester to name an operation for `cancel`; 0 means the
+/// operation cannot be cancelled. Unique per requester, not globally.
+using op_id = std::uint64_t;
+
+/// The HTTP client actor's interface: `fetch, op, request` answers with the
+/// response, or with an error (see `gale::to_error_code`; a non-2xx status
+/// is an error that carries the response, see `http::response_of`).
+/// `cancel, op` ends a pending fetch of the same sender with
+/// `errc::cancelled`. Every I/O actor is also an HTTP client actor.
+using http_client_actor = caf::typed_actor<
+  caf::replies_to<fetch_atom, op_id, io::http_request>::with<http::response>,
+  caf::reacts_to<cancel_atom, op_id>>;
+
+} // namespace gale
+
+namespace gale::http {
+
+/// The response a status error carries (see `io::http_request::
+/// raise_error`), or null for any other error.
+const response* response_of(const caf::error& err);
+
+/// Lets every async style hand over the response of a status error.
+inline void value_from_error(const caf::error& err, response& out) {
+  if (const auto* res = response_of(err))
+    out = *res;
+}
+
+} // namespace gale::http
