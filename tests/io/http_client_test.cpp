@@ -542,3 +542,51 @@ TEST_CASE("destroying the client fails pending fetches once",
   REQUIRE(pending.wait_for(5s) == std::future_status::ready);
   CHECK(pending.get().first == gale::http::errc::client_closed);
 }
+
+TEST_CASE("responses framed by the close, after interim ones, and to HEAD",
+          "[io][http_client]") {
+  client_fixture c;
+  SECTION("until close: read to the end, never pooled") {
+    scripted_server server{[](peer& p) -> asio::awaitable<void> {
+      if (co_await p.read_request())
+        co_await p.write("HTTP/1.0 200 OK\r\n\r\nall of it");
+      p.close();
+    }};
+    auto [ec, res] = c.fetch(server.url());
+    REQUIRE_FALSE(ec);
+    CHECK(res.body == "all of it");
+    CHECK_FALSE(c.fetch(server.url()).first);
+    CHECK(server.connections() == 2);
+  }
+  SECTION("interim 1xx responses before the final one") {
+    scripted_server server{gale::test::answer_always(
+      "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")};
+    auto [ec, res] = c.fetch(server.url());
+    REQUIRE_FALSE(ec);
+    CHECK(res.status == 201);
+    CHECK(res.body == "ok");
+    CHECK_FALSE(res.headers.contains("Link"));
+  }
+  SECTION("HEAD: no body despite Content-Length; the connection goes on") {
+    scripted_server server{[](peer& p) -> asio::awaitable<void> {
+      while (auto req = co_await p.read_request()) {
+        // Named first: g++ 12 mishandles a ?: temporary inside co_await.
+        std::string reply = reply_with(200, "x");
+        if (req->method == "HEAD")
+          reply = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+        if (!co_await p.write(reply))
+          co_return;
+      }
+    }};
+    http_request head;
+    head.url = server.url();
+    head.method = "HEAD";
+    auto [ec, res] = c.fetch(head);
+    REQUIRE_FALSE(ec);
+    CHECK(res.body.empty());
+    CHECK(c.fetch(server.url()).second.body == "x");
+    CHECK(server.connections() == 1);
+  }
+}
