@@ -71,6 +71,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_body(404, b"")
 
 
+    def do_POST(self):
+        # Echoes the body, which may come chunked.
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int(self.rfile.readline().strip(), 16)
+                body += self.rfile.read(size)
+                self.rfile.readline()
+                if size == 0:
+                    break
+        else:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_body(200, body)
+
+
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
@@ -112,6 +127,17 @@ def main():
         code, out, err = run([bin_dir + "/" + example, base + "/missing"])
         check(example + " reports a 404 as an error",
               code != 0 and "404" in err, "exit %d, err %r" % (code, err))
+
+    streaming = bin_dir + "/fetch_streaming"
+    code, out, err = run([streaming, base + "/gzip"])
+    check("fetch_streaming streams a decoded body",
+          code == 0 and out == (BODY * 100).decode(), "exit %d" % code)
+    payload = "x" * 100000 + "end\n"
+    p = subprocess.run([streaming, "--post", base + "/echo"], input=payload,
+                       capture_output=True, text=True, timeout=60)
+    check("fetch_streaming --post sends stdin chunked and gets it back",
+          p.returncode == 0 and p.stdout == payload,
+          "exit %d, err %r" % (p.returncode, p.stderr))
 
     for style in ("sync", "callback", "future", "coroutine", "message"):
         tag = "fetch --style " + style
