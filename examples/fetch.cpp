@@ -294,41 +294,47 @@ void run_coroutine(job& work, const options& opts,
 /// Messages: an actor keeps N requests to the HTTP client actor in flight
 /// and gets every reply as a message.
 struct driver_state {
+  gale::http_client_actor http;
+  job* work = nullptr;
   caf::response_promise finished;
 };
 
-caf::behavior fetch_driver(caf::stateful_actor<driver_state>* self,
-                           gale::http_client_actor http, job* work,
-                           std::size_t concurrency) {
-  auto start_one = std::make_shared<std::function<void()>>();
-  *start_one = [self, http, work, start_one] {
-    auto req = work->next();
-    if (!req)
-      return;
-    auto url = req->url;
-    auto done = [self, work, start_one](const std::string& url,
-                                        std::error_code ec,
-                                        const gale::http::response& res) {
-      if (work->report(url, ec, res))
-        self->state.finished.deliver(caf::unit);
-      else
-        (*start_one)();
-    };
-    self
-      ->request(http, caf::infinite, gale::fetch_atom_v, gale::op_id{0},
-                std::move(*req))
-      .then([done, url](gale::http::response& res) { done(url, {}, res); },
-            [done, url](caf::error& err) {
-              done(url, gale::to_error_code(err), {});
-            });
-  };
+using driver = caf::stateful_actor<driver_state>;
+
+void start_one(driver* self);
+
+void finished_one(driver* self, const std::string& url, std::error_code ec,
+                  const gale::http::response& res) {
+  if (self->state.work->report(url, ec, res))
+    self->state.finished.deliver(caf::unit);
+  else
+    start_one(self);
+}
+
+void start_one(driver* self) {
+  auto req = self->state.work->next();
+  if (!req)
+    return;
+  auto url = req->url;
+  self
+    ->request(self->state.http, caf::infinite, gale::fetch_atom_v,
+              gale::op_id{0}, std::move(*req))
+    .then([self, url](
+            gale::http::response& res) { finished_one(self, url, {}, res); },
+          [self, url](caf::error& err) {
+            finished_one(self, url, gale::to_error_code(err), {});
+          });
+}
+
+caf::behavior fetch_driver(driver* self, gale::http_client_actor http,
+                           job* work, std::size_t concurrency) {
+  self->state.http = std::move(http);
+  self->state.work = work;
   return {
-    [=](gale::ping_atom) {
+    [self, concurrency](gale::ping_atom) {
       self->state.finished = self->make_response_promise();
       for (std::size_t i = 0; i < concurrency; ++i)
-        (*start_one)();
-      if (work->total() == 0)
-        self->state.finished.deliver(caf::unit);
+        start_one(self);
       return self->state.finished;
     },
   };
