@@ -348,8 +348,61 @@ TEST_CASE_METHOD(http_fixture, "bad servers give the same error in every style",
   }
 }
 
+namespace {
+
+/// Starts a fetch of `url` in style `s` whose token is bound to `slot`;
+/// the result waits for its outcome.
+std::function<std::error_code()>
+start_cancellable(style s, caf::actor_system& sys, const gale::http::client& c,
+                  const std::string& url, asio::cancellation_slot slot) {
+  using gale::test::code_of;
+  switch (s) {
+  case style::std_future: {
+    auto f = std::make_shared<std::future<gale::http::response>>(
+      c.fetch(url, asio::bind_cancellation_slot(slot, asio::use_future)));
+    return [f] { return code_of([&] { f->get(); }); };
+  }
+  case style::gale_future: {
+    auto f = c.fetch(url, asio::bind_cancellation_slot(slot, gale::use_future));
+    return [f] { return code_of([&] { f.get(5s); }); };
+  }
+  case style::queue: {
+    auto q =
+      std::make_shared<gale::queue<gale::result<gale::http::response>>>();
+    c.fetch(url, asio::bind_cancellation_slot(slot, gale::to_queue(*q)));
+    return [q] { return q->pop(5s)->error(); };
+  }
+  case style::to_actor: {
+    auto self = std::make_shared<caf::scoped_actor>(sys);
+    c.fetch(url,
+            asio::bind_cancellation_slot(
+              slot, gale::to_actor(caf::actor{*self}, fetched_atom::value)));
+    return [self] {
+      std::error_code ec;
+      (*self)->receive(
+        [&](fetched_atom, gale::http::response&) {},
+        [&](fetched_atom, caf::error& err) { ec = gale::to_error_code(err); });
+      return ec;
+    };
+  }
+  default: {
+    auto done = std::make_shared<std::promise<std::error_code>>();
+    c.fetch(url, asio::bind_cancellation_slot(
+                   slot, [done](std::error_code ec, gale::http::response) {
+                     done->set_value(ec);
+                   }));
+    return [f = done->get_future().share()] { return f.get(); };
+  }
+  }
+}
+
+} // namespace
+
 TEST_CASE_METHOD(http_fixture, "cancelling a fetch in flight or in the queue",
                  "[actors][http_client][cancel]") {
+  auto s = GENERATE(style::callback, style::std_future, style::gale_future,
+                    style::queue, style::to_actor);
+  CAPTURE(name(s));
   scripted_server silent{[](peer& p) -> asio::awaitable<void> {
     co_await p.read_request();
     co_await p.sleep(3s);
@@ -357,22 +410,13 @@ TEST_CASE_METHOD(http_fixture, "cancelling a fetch in flight or in the queue",
   auto limited = gale::spawn_http_client(sys, {.max_clients = 1});
   gale::http::client c{sys, limited};
   asio::cancellation_signal in_flight, queued;
-  std::promise<std::error_code> a, b;
-  c.fetch(silent.url(),
-          asio::bind_cancellation_slot(
-            in_flight.slot(), [&](std::error_code ec, gale::http::response) {
-              a.set_value(ec);
-            }));
-  c.fetch(silent.url(),
-          asio::bind_cancellation_slot(
-            queued.slot(), [&](std::error_code ec, gale::http::response) {
-              b.set_value(ec);
-            }));
+  auto first = start_cancellable(s, sys, c, silent.url(), in_flight.slot());
+  auto second = start_cancellable(s, sys, c, silent.url(), queued.slot());
   std::this_thread::sleep_for(100ms);
   queued.emit(asio::cancellation_type::terminal);
-  CHECK(b.get_future().get() == gale::errc::cancelled);
+  CHECK(second() == gale::errc::cancelled);
   in_flight.emit(asio::cancellation_type::terminal);
-  CHECK(a.get_future().get() == gale::errc::cancelled);
+  CHECK(first() == gale::errc::cancelled);
   // The slot is free again: a third fetch starts and times out normally.
   http_request third;
   third.url = silent.url();
@@ -381,6 +425,25 @@ TEST_CASE_METHOD(http_fixture, "cancelling a fetch in flight or in the queue",
   CHECK(gale::test::code_of([&] { f.get(5s); })
         == gale::http::errc::request_timeout);
   caf::anon_send_exit(limited, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(http_fixture, "the message style cancels with (cancel, op)",
+                 "[actors][http_client][cancel]") {
+  scripted_server silent{[](peer& p) -> asio::awaitable<void> {
+    co_await p.read_request();
+    co_await p.sleep(3s);
+  }};
+  caf::scoped_actor self{sys};
+  http_request req;
+  req.url = silent.url();
+  auto pending =
+    self->request(client.actor(), 10s, gale::fetch_atom_v, gale::op_id{7}, req);
+  std::this_thread::sleep_for(100ms);
+  self->send(client.actor(), gale::cancel_atom_v, gale::op_id{7});
+  std::error_code ec;
+  pending.receive([&](gale::http::response&) {},
+                  [&](caf::error& err) { ec = gale::to_error_code(err); });
+  CHECK(ec == gale::errc::cancelled);
 }
 
 TEST_CASE_METHOD(http_fixture,
