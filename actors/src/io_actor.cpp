@@ -1,5 +1,6 @@
 #include "gale/io_actor.hpp"
 
+#include "gale/detail/local_http_client.hpp"
 #include "gale/error.hpp"
 #include "io_engine.hpp"
 
@@ -22,10 +23,19 @@ struct io_actor_state {
   io::loop loop;
   std::shared_ptr<detail::io_engine> engine;
   std::unique_ptr<io::signal_registry> signals;
+  // Made with the state, before spawn returns, so that other threads may
+  // read the pointer without racing the actor's initialization.
+  const std::shared_ptr<detail::local_http_client> local_http =
+    std::make_shared<detail::local_http_client>();
 
   static inline const char* name = "gale.io_actor";
 
   ~io_actor_state() {
+    {
+      // No direct fetch starts once the loop begins to go away.
+      std::unique_lock lock{local_http->mutex};
+      local_http->client = nullptr;
+    }
     // The loop thread is gone after stop(): the engine may be touched here.
     loop.stop();
     if (engine)
@@ -84,6 +94,10 @@ io_actor::behavior_type io_actor_impl(self_pointer self,
   st.engine =
     std::make_shared<detail::io_engine>(st.loop.executor(), http_options);
   st.signals = std::make_unique<io::signal_registry>(st.loop.executor());
+  {
+    std::unique_lock lock{st.local_http->mutex};
+    st.local_http->client = &st.engine->http();
+  }
   return {
     [](ping_atom) { return pong_atom_v; },
     [self](sleep_atom, op_id id,
@@ -174,6 +188,19 @@ io_actor::behavior_type io_actor_impl(self_pointer self,
 }
 
 } // namespace
+
+namespace detail {
+
+std::shared_ptr<local_http_client>
+local_http_client_of(const http_client_actor& actor) {
+  using io_actor_type = std::remove_pointer_t<self_pointer>;
+  auto* ptr = caf::actor_cast<caf::abstract_actor*>(actor);
+  if (auto* self = dynamic_cast<io_actor_type*>(ptr))
+    return self->state.local_http;
+  return nullptr; // a remote actor (a proxy), or another implementation
+}
+
+} // namespace detail
 
 io_actor spawn_io_actor(caf::actor_system& sys) {
   return sys.spawn(io_actor_impl, io::http_client_options{});

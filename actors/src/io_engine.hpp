@@ -58,6 +58,9 @@ public:
   /// Precondition: the loop thread has stopped.
   void shutdown();
 
+  /// The HTTP client on this loop (thread-safe to start fetches on).
+  io::http_client& http() noexcept { return http_; }
+
   struct pending_op;
   using op_ptr = std::shared_ptr<pending_op>;
 

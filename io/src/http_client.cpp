@@ -34,6 +34,13 @@ struct http_client::fetch : std::enable_shared_from_this<fetch> {
     : req(std::move(r)), handler(std::move(h)), request_timer(ex),
       connect_timer(ex) {}
 
+  /// A fetch dropped unfinished (its loop stopped with it still queued or
+  /// pending) still completes, once.
+  ~fetch() {
+    if (!done && handler)
+      handler(http::errc::client_closed, {}, true);
+  }
+
   http_request req; ///< method, body and headers change on redirects
   fetch_handler handler;
   http::url url;        ///< the URL being fetched now
@@ -697,7 +704,7 @@ struct http_client::core : std::enable_shared_from_this<core> {
       run(next);
     }
     auto handler = std::move(f->handler);
-    handler(ec, std::move(res));
+    handler(ec, std::move(res), closed);
   }
 
   void shutdown() {

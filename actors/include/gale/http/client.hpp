@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gale/detail/local_http_client.hpp"
 #include "gale/http_messages.hpp"
 #include "gale/requester.hpp"
 
@@ -36,7 +37,8 @@ public:
     : client(std::make_shared<requester>(sys), std::move(actor)) {}
 
   client(std::shared_ptr<requester> req, http_client_actor actor)
-    : requester_(std::move(req)), actor_(std::move(actor)) {}
+    : requester_(std::move(req)), actor_(std::move(actor)),
+      local_(detail::local_http_client_of(actor_)) {}
 
   template <class Token>
   auto fetch(std::string url, Token&& token) const {
@@ -47,11 +49,43 @@ public:
 
   template <class Token>
   auto fetch(io::http_request req, Token&& token) const {
+    if (local_)
+      return fetch_locally(std::move(req), std::forward<Token>(token));
+    return fetch_by_message(std::move(req), std::forward<Token>(token));
+  }
+
+  const http_client_actor& actor() const noexcept { return actor_; }
+  requester& get_requester() const noexcept { return *requester_; }
+
+private:
+  /// A fetch on a local actor's loop, started there directly: the same
+  /// outcomes as through the actor, without a hop through a CAF worker.
+  /// Before the actor's loop runs (or after it stopped) it goes the
+  /// message way, which answers the same.
+  template <class Token>
+  auto fetch_locally(io::http_request req, Token&& token) const {
+    return asio::async_initiate<Token, void(std::error_code, response)>(
+      [self = *this](auto handler, io::http_request req) {
+        {
+          std::shared_lock lock{self.local_->mutex};
+          if (self.local_->client) {
+            self.local_->client->async_fetch(
+              std::move(req),
+              detail::local_completion<decltype(handler)>{std::move(handler)});
+            return;
+          }
+        }
+        self.fetch_by_message(std::move(req), std::move(handler));
+      },
+      token, std::move(req));
+  }
+
+  template <class Token>
+  auto fetch_by_message(io::http_request req, Token&& token) const {
     auto dest = caf::actor_cast<caf::strong_actor_ptr>(actor_);
     auto id = requester_->next_op_id();
-    auto wait = deadline(req);
     return requester_->async_request_forwarding_cancel<response>(
-      dest, wait, caf::make_message(fetch_atom_v, id, std::move(req)),
+      dest, caf::infinite, caf::make_message(fetch_atom_v, id, std::move(req)),
       [weak = std::weak_ptr<requester>{requester_}, dest, id] {
         if (auto r = weak.lock())
           r->tell(dest, caf::make_message(cancel_atom_v, id));
@@ -59,25 +93,13 @@ public:
       std::forward<Token>(token));
   }
 
-  const http_client_actor& actor() const noexcept { return actor_; }
-  requester& get_requester() const noexcept { return *requester_; }
-
-private:
-  /// The client enforces the request's own timeouts on the loop; the
-  /// requester waits a little longer, so that it only fires when the actor
-  /// cannot answer at all.
-  static gale::timeout deadline(const io::http_request& r) {
-    using std::chrono::milliseconds;
-    if (r.request_timeout <= milliseconds::zero())
-      return caf::infinite;
-    auto queued = r.connect_timeout > milliseconds::zero()
-                    ? std::min(r.connect_timeout, r.request_timeout)
-                    : r.request_timeout;
-    return queued + r.request_timeout + std::chrono::seconds{5};
-  }
-
+  // No requester deadline: the client enforces the request's own timeouts
+  // on the loop, and a receiver that dies (or whose node is lost) fails its
+  // requests with actor_down. A deadline here would cost a wake-up of
+  // CAF's clock thread per fetch.
   std::shared_ptr<requester> requester_;
   http_client_actor actor_;
+  std::shared_ptr<detail::local_http_client> local_;
 };
 
 } // namespace gale::http

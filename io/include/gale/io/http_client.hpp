@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 namespace gale::io {
 
@@ -110,9 +111,11 @@ struct http_client_options {
   std::chrono::milliseconds idle_timeout{30'000};
 };
 
-/// Completes a fetch: `void(std::error_code, http::response)`.
-using fetch_handler =
-  detail::unique_function<void(std::error_code, http::response)>;
+/// Completes a fetch. `on_shutdown` is true when the client completes it
+/// while shutting down, possibly after its loop stopped: the completion
+/// must then not rely on that loop to run.
+using fetch_handler = detail::unique_function<void(
+  std::error_code, http::response, bool on_shutdown)>;
 
 /// An asynchronous HTTP/1.1 client on one loop (Tornado's
 /// AsyncHTTPClient): connection pool per scheme, host and port with
@@ -125,7 +128,10 @@ using fetch_handler =
 /// Asio's socket, resolver and TLS errors, a status error (see
 /// `http_request::raise_error`) with the response, and
 /// `asio::error::operation_aborted` when the token's cancellation slot
-/// fired. Every fetch completes exactly once.
+/// fired, `http::errc::client_closed` when the client went first. Every
+/// fetch completes exactly once, even one still pending when the loop
+/// stopped (completions bound to the loop then run on the thread that
+/// destroys the client or the loop).
 class http_client {
 public:
   explicit http_client(asio::any_io_executor ex,
@@ -142,20 +148,28 @@ public:
   auto async_fetch(http_request req, Token&& token) {
     return asio::async_initiate<Token, void(std::error_code, http::response)>(
       [this](auto handler, http_request req) {
-        auto work =
-          asio::prefer(asio::get_associated_executor(handler, executor()),
-                       asio::execution::outstanding_work.tracked);
+        auto ex = asio::get_associated_executor(handler, executor());
+        // A completion meant for this client's own loop runs inline when
+        // the client shuts down: the loop may no longer run anything.
+        bool on_own_loop = false;
+        if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>)
+          on_own_loop = ex == executor();
+        auto work = asio::prefer(ex, asio::execution::outstanding_work.tracked);
         auto slot = asio::get_associated_cancellation_slot(handler);
-        auto canceller =
-          start(std::move(req),
-                [handler = std::move(handler), work = std::move(work)](
-                  std::error_code ec, http::response res) mutable {
-                  // The client never completes inside this initiating call.
-                  asio::dispatch(work, [handler = std::move(handler), ec,
-                                        res = std::move(res)]() mutable {
-                    std::move(handler)(ec, std::move(res));
-                  });
-                });
+        auto canceller = start(
+          std::move(req),
+          [handler = std::move(handler), work = std::move(work), on_own_loop](
+            std::error_code ec, http::response res, bool on_shutdown) mutable {
+            if (on_shutdown && on_own_loop) {
+              std::move(handler)(ec, std::move(res));
+              return;
+            }
+            // The client never completes inside this initiating call.
+            asio::dispatch(work, [handler = std::move(handler), ec,
+                                  res = std::move(res)]() mutable {
+              std::move(handler)(ec, std::move(res));
+            });
+          });
         if (slot.is_connected())
           slot.assign([canceller = std::move(canceller)](
                         asio::cancellation_type) { canceller(); });
