@@ -220,55 +220,53 @@ void run_sync(job& work, const options& opts, caf::actor_system& sys,
     t.join();
 }
 
-/// Callbacks: each completion starts the next request.
-void run_callback(job& work, const options& opts,
-                  const gale::http::client& client) {
+/// Keeps `concurrency` fetches going until all are done: `fetch_one(req,
+/// done)` starts one in some style and calls `done(ec, response)` when it
+/// ends, which reports it and starts the next.
+template <class FetchOne>
+void keep_in_flight(job& work, std::size_t concurrency, FetchOne fetch_one) {
   std::promise<void> all_done;
   std::function<void()> start_one = [&] {
     auto req = work.next();
     if (!req)
       return;
     auto url = req->url;
-    client.fetch(std::move(*req),
-                 [&, url](std::error_code ec, gale::http::response res) {
-                   if (work.report(url, ec, res))
-                     all_done.set_value();
-                   else
-                     start_one();
-                 });
+    fetch_one(std::move(*req),
+              [&, url](std::error_code ec, const gale::http::response& res) {
+                if (work.report(url, ec, res))
+                  all_done.set_value();
+                else
+                  start_one();
+              });
   };
-  for (std::size_t i = 0; i < opts.concurrency; ++i)
+  for (std::size_t i = 0; i < concurrency; ++i)
     start_one();
   all_done.get_future().wait();
+}
+
+/// Callbacks: each completion starts the next request.
+void run_callback(job& work, const options& opts,
+                  const gale::http::client& client) {
+  keep_in_flight(work, opts.concurrency, [&](auto req, auto done) {
+    client.fetch(
+      std::move(req),
+      [done](std::error_code ec, gale::http::response res) { done(ec, res); });
+  });
 }
 
 /// Futures: a done-callback on each future starts the next request.
 void run_future(job& work, const options& opts,
                 const gale::http::client& client) {
-  std::promise<void> all_done;
-  std::function<void()> start_one = [&] {
-    auto req = work.next();
-    if (!req)
-      return;
-    auto url = req->url;
-    client.fetch(std::move(*req), gale::use_future)
-      .add_done_callback([&, url](gale::future<gale::http::response> f) {
-        std::error_code ec;
-        gale::http::response res;
+  keep_in_flight(work, opts.concurrency, [&](auto req, auto done) {
+    client.fetch(std::move(req), gale::use_future)
+      .add_done_callback([done](gale::future<gale::http::response> f) {
         try {
-          res = f.get();
+          done({}, f.get());
         } catch (const gale::error& e) {
-          ec = e.code();
+          done(e.code(), {});
         }
-        if (work.report(url, ec, res))
-          all_done.set_value();
-        else
-          start_one();
       });
-  };
-  for (std::size_t i = 0; i < opts.concurrency; ++i)
-    start_one();
-  all_done.get_future().wait();
+  });
 }
 
 /// Coroutines: N of them on one event loop, each fetching in turn.

@@ -236,6 +236,8 @@ void io_engine::fetch(op_ticket t, io::http_request req) {
           op->reply.deliver(to_caf_error(ec, std::move(res)));
           return;
         }
+        if (ec == http::errc::client_closed) // the actor is going down
+          ec = errc::actor_down;
         self->finish(op, ec, caf::make_message(std::move(res)));
       }));
 }

@@ -31,6 +31,7 @@
 
 using namespace std::chrono_literals;
 using gale::io::http_request;
+using gale::test::misbehaving;
 using gale::test::peer;
 using gale::test::reply_with;
 using gale::test::scripted_server;
@@ -193,19 +194,6 @@ outcome fetch(style s, caf::actor_system& sys, const gale::http::client& c,
   }
   }
   return {};
-}
-
-/// A server that reads a request, sends `bytes`, then closes (or resets).
-scripted_server misbehaving(std::string bytes, bool reset = false) {
-  return scripted_server{[=](peer& p) -> asio::awaitable<void> {
-    if (!co_await p.read_request())
-      co_return;
-    co_await p.write(bytes);
-    if (reset)
-      p.reset();
-    else
-      p.close();
-  }};
 }
 
 struct http_fixture : gale::test::fixture {

@@ -4,6 +4,7 @@
 
 #include "../support/nginx.hpp"
 #include "../support/scripted_server.hpp"
+#include "http_client_fixture.hpp"
 
 #include <gale/http/error.hpp>
 #include <gale/io/loop.hpp>
@@ -16,59 +17,12 @@
 
 using namespace std::chrono_literals;
 using gale::io::http_request;
+using gale::test::client_fixture;
+using gale::test::misbehaving;
+using gale::test::outcome;
 using gale::test::peer;
 using gale::test::reply_with;
 using gale::test::scripted_server;
-using outcome = std::pair<std::error_code, gale::http::response>;
-
-namespace {
-
-struct client_fixture {
-  gale::io::loop loop;
-  std::optional<gale::io::http_client> client;
-
-  client_fixture() {
-    loop.start();
-    client.emplace(loop.executor());
-  }
-
-  ~client_fixture() {
-    client.reset();
-    loop.stop();
-  }
-
-  outcome fetch(http_request req) {
-    std::promise<outcome> done;
-    client->async_fetch(std::move(req),
-                        [&](std::error_code ec, gale::http::response r) {
-                          done.set_value({ec, std::move(r)});
-                        });
-    auto f = done.get_future();
-    REQUIRE(f.wait_for(15s) == std::future_status::ready);
-    return f.get();
-  }
-
-  outcome fetch(std::string url) {
-    http_request req;
-    req.url = std::move(url);
-    return fetch(std::move(req));
-  }
-};
-
-/// A server that reads a request, sends `bytes`, then does `ending`.
-scripted_server misbehaving(std::string bytes, bool reset_after = false) {
-  return scripted_server{[=](peer& p) -> asio::awaitable<void> {
-    if (!co_await p.read_request())
-      co_return;
-    co_await p.write(bytes);
-    if (reset_after)
-      p.reset();
-    else
-      p.close();
-  }};
-}
-
-} // namespace
 
 TEST_CASE("nginx: plain fetches, keep-alive, gzip, redirects, 404",
           "[io][http_client][nginx]") {

@@ -1,6 +1,7 @@
 #include "gale/io/http_client.hpp"
 
 #include "../support/scripted_server.hpp"
+#include "http_client_fixture.hpp"
 
 #include <gale/http/error.hpp>
 #include <gale/io/loop.hpp>
@@ -16,49 +17,13 @@
 
 using namespace std::chrono_literals;
 using gale::io::http_request;
+using gale::test::client_fixture;
+using gale::test::outcome;
 using gale::test::peer;
 using gale::test::reply_with;
 using gale::test::scripted_server;
-using outcome = std::pair<std::error_code, gale::http::response>;
 
 namespace {
-
-/// A client on a loop of its own.
-struct client_fixture {
-  gale::io::loop loop;
-  std::optional<gale::io::http_client> client;
-
-  explicit client_fixture(gale::io::http_client_options opts = {}) {
-    loop.start();
-    client.emplace(loop.executor(), opts);
-  }
-
-  ~client_fixture() {
-    client.reset();
-    loop.stop();
-  }
-
-  std::future<outcome> start(http_request req) {
-    auto done = std::make_shared<std::promise<outcome>>();
-    client->async_fetch(std::move(req),
-                        [done](std::error_code ec, gale::http::response r) {
-                          done->set_value({ec, std::move(r)});
-                        });
-    return done->get_future();
-  }
-
-  outcome fetch(http_request req) {
-    auto f = start(std::move(req));
-    REQUIRE(f.wait_for(15s) == std::future_status::ready);
-    return f.get();
-  }
-
-  outcome fetch(std::string url) {
-    http_request req;
-    req.url = std::move(url);
-    return fetch(std::move(req));
-  }
-};
 
 std::string gzip(const std::string& text) {
   z_stream z{};

@@ -195,6 +195,20 @@ inline scripted_server::script answer_always(std::string reply) {
   };
 }
 
+/// A server that reads a request, sends `bytes`, then closes, or resets
+/// the connection when `reset`: the bad servers of the client tests.
+inline scripted_server misbehaving(std::string bytes, bool reset = false) {
+  return scripted_server{[=](peer& p) -> asio::awaitable<void> {
+    if (!co_await p.read_request())
+      co_return;
+    co_await p.write(bytes);
+    if (reset)
+      p.reset();
+    else
+      p.close();
+  }};
+}
+
 /// "HTTP/1.1 <status>" with a Content-Length body.
 inline std::string reply_with(int status, const std::string& body,
                               const std::string& extra_headers = {}) {
