@@ -59,10 +59,8 @@ http::response blocking_client::fetch(io::http_request req) const {
                         done.set_value({ec, std::move(res)});
                       });
   auto [ec, res] = done.get_future().get();
-  if (ec.category() == http::status_category())
-    throw status_error{ec, std::move(res)};
   if (ec)
-    throw gale::error{ec};
+    std::rethrow_exception(failure_of(ec, res));
   return std::move(res);
 }
 

@@ -179,9 +179,10 @@ std::string describe(const caf::error& err) {
 namespace gale::http {
 
 const response* response_of(const caf::error& err) {
+  if (!err || err.category() != status_atom)
+    return nullptr;
   const auto& ctx = err.context();
-  if (err.category() != status_atom || ctx.size() != 2
-      || !ctx.match_element<response>(1))
+  if (ctx.size() != 2 || !ctx.match_element<response>(1))
     return nullptr;
   return &ctx.get_as<response>(1);
 }

@@ -371,9 +371,10 @@ struct http_client::core : std::enable_shared_from_this<core> {
     auto conn = std::move(f->conn);
     if (!conn)
       return;
+    // Bytes after the response are not ours to read as the next one's.
     bool reusable = f->parser && f->parser->keep_alive()
-                    && !f->parser->upgrade() && !f->body_unsent && !f->writing
-                    && !closed;
+                    && !f->parser->upgrade() && f->parser->remaining().empty()
+                    && !f->body_unsent && !f->writing && !closed;
     auto& list = idle[f->pool_key];
     if (!reusable || list.size() >= opts.max_clients) {
       if (list.empty())

@@ -68,10 +68,21 @@ const char* name(style s) {
   return "?";
 }
 
-/// Whether the style hands over the response of a status error.
+/// Whether the style hands over the response of a status error: all but
+/// the exceptions of Asio's own tokens.
 bool carries_response(style s) {
-  return s == style::callback || s == style::queue || s == style::to_actor
-         || s == style::message || s == style::blocking_client;
+  return s != style::std_future && s != style::awaitable;
+}
+
+/// What `f` returned, or the error it threw with any response it carried.
+outcome outcome_of(const std::function<gale::http::response()>& f) {
+  try {
+    return {{}, f()};
+  } catch (const gale::http::status_error& e) {
+    return {e.code(), e.response()};
+  } catch (const std::system_error& e) {
+    return {e.code(), {}};
+  }
 }
 
 using fetched_atom = caf::atom_constant<caf::atom("fetched")>;
@@ -102,9 +113,7 @@ outcome fetch(style s, caf::actor_system& sys, const gale::http::client& c,
   }
   case style::gale_future: {
     auto f = c.fetch(req, gale::use_future);
-    gale::http::response r;
-    auto ec = code_of([&] { r = f.get(20s); });
-    return {ec, r};
+    return outcome_of([&] { return f.get(20s); });
   }
   case style::awaitable: {
     asio::io_context ctx;
@@ -126,11 +135,8 @@ outcome fetch(style s, caf::actor_system& sys, const gale::http::client& c,
     REQUIRE(got);
     return {got->error(), got->payload()};
   }
-  case style::blocking: {
-    gale::http::response r;
-    auto ec = code_of([&] { r = c.fetch(req, gale::use_blocking); });
-    return {ec, r};
-  }
+  case style::blocking:
+    return outcome_of([&] { return c.fetch(req, gale::use_blocking); });
   case style::to_actor: {
     caf::scoped_actor self{sys};
     c.fetch(req, gale::to_actor(caf::actor{self}, fetched_atom::value));
@@ -167,6 +173,8 @@ outcome fetch(style s, caf::actor_system& sys, const gale::http::client& c,
           try {
             rp.deliver(co_await gale::ask<gale::http::response>(
               self, target, 20s, gale::fetch_atom_v, gale::op_id{0}, req));
+          } catch (const gale::http::status_error& e) {
+            rp.deliver(gale::to_caf_error(e.code(), e.response()));
           } catch (const gale::error& e) {
             rp.deliver(gale::to_caf_error(e.code()));
           }
@@ -174,23 +182,16 @@ outcome fetch(style s, caf::actor_system& sys, const gale::http::client& c,
         return rp;
       }};
     });
-    gale::http::response r;
-    auto ec = code_of([&] {
-      r = c.get_requester().async_request<gale::http::response>(
+    auto result = outcome_of([&] {
+      return c.get_requester().async_request<gale::http::response>(
         actor, 30s, caf::make_message(req), gale::use_blocking);
     });
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-    return {ec, r};
+    return result;
   }
   case style::blocking_client: {
     gale::http::blocking_client bc{sys, c.actor()};
-    try {
-      return {{}, bc.fetch(req)};
-    } catch (const gale::http::status_error& e) {
-      return {e.code(), e.response()};
-    } catch (const gale::error& e) {
-      return {e.code(), {}};
-    }
+    return outcome_of([&] { return bc.fetch(req); });
   }
   }
   return {};

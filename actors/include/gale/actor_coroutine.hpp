@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gale/error.hpp"
+#include "gale/http_messages.hpp"
 #include "gale/timeout.hpp"
 
 #include <asio/cancellation_signal.hpp>
@@ -118,6 +119,9 @@ struct ask_awaiter {
   }
 
   R await_resume() {
+    if constexpr (std::is_same_v<R, http::response>)
+      if (const auto* res = http::response_of(state->err))
+        throw http::status_error{to_error_code(state->err), *res};
     if (state->err)
       throw error{to_error_code(state->err), describe(state->err)};
     if constexpr (!std::is_void_v<R>)

@@ -273,6 +273,18 @@ inline constexpr use_future_t use_future{};
 
 } // namespace gale
 
+namespace gale::detail {
+
+/// The exception a failed operation raises: `gale::error`. Overloads found
+/// by argument-dependent lookup raise a richer one for an error that came
+/// with a value (an HTTP status error with its response).
+template <class T>
+std::exception_ptr failure_of(std::error_code ec, T&) {
+  return std::make_exception_ptr(error{ec});
+}
+
+} // namespace gale::detail
+
 namespace asio {
 
 template <class T>
@@ -287,8 +299,9 @@ public:
     auto f = p.get_future();
     std::move(init)(
       [p](std::error_code ec, T value) {
+        using gale::detail::failure_of;
         if (ec)
-          p.set_error(ec);
+          p.set_exception(failure_of(ec, value));
         else
           p.set_result(std::move(value));
       },

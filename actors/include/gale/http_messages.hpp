@@ -5,7 +5,9 @@
 // interface.
 
 #include "gale/atoms.hpp"
+#include "gale/error.hpp"
 
+#include <gale/http/error.hpp>
 #include <gale/http/message.hpp>
 #include <gale/io/http_client.hpp>
 
@@ -17,6 +19,7 @@
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,6 +93,26 @@ const response* response_of(const caf::error& err);
 inline void value_from_error(const caf::error& err, response& out) {
   if (const auto* res = response_of(err))
     out = *res;
+}
+
+/// A non-2xx answer as an exception (futures, blocking calls, coroutines
+/// in actors): the status is `code().value()`, the response is at hand.
+class status_error : public gale::error {
+public:
+  status_error(std::error_code ec, http::response res)
+    : gale::error(ec), response_(std::move(res)) {}
+
+  const http::response& response() const noexcept { return response_; }
+
+private:
+  http::response response_;
+};
+
+/// Raises `status_error` for a status error, `gale::error` otherwise.
+inline std::exception_ptr failure_of(std::error_code ec, response& res) {
+  if (ec.category() == status_category())
+    return std::make_exception_ptr(status_error{ec, std::move(res)});
+  return std::make_exception_ptr(gale::error{ec});
 }
 
 } // namespace gale::http

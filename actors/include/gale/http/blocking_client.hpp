@@ -10,19 +10,6 @@
 
 namespace gale::http {
 
-/// A non-2xx answer, as the blocking client throws it: the status is
-/// `code().value()`, the response is at hand.
-class status_error : public gale::error {
-public:
-  status_error(std::error_code ec, http::response res)
-    : gale::error(ec), response_(std::move(res)) {}
-
-  const http::response& response() const noexcept { return response_; }
-
-private:
-  http::response response_;
-};
-
 /// Tornado's synchronous HTTPClient: `fetch` waits for the response and
 /// throws on failure. For scripts and tests, not for actors or loops.
 ///
