@@ -1,15 +1,15 @@
 #pragma once
 
 // Internal pieces of io::http_client: a pooled connection that may speak
-// TLS, the TLS contexts the client shares, and a timer whose stale expiries
-// are ignored.
+// TLS, and the TLS contexts the client shares.
 
 #include <asio/buffer.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
+
+#include "deadline.hpp"
 
 #include <chrono>
 #include <functional>
@@ -22,35 +22,6 @@
 namespace gale::io::detail {
 
 using tcp = asio::ip::tcp;
-
-/// A steady timer for one deadline at a time. Cancelling in Asio cannot
-/// recall an expiry whose handler is already queued; the generation count
-/// makes such a late handler a no-op. The wait refers to this object:
-/// `on_expiry` must keep its owner alive.
-class deadline {
-public:
-  explicit deadline(const asio::any_io_executor& ex) : timer_(ex) {}
-
-  template <class F>
-  void arm(std::chrono::milliseconds after, F on_expiry) {
-    auto generation = ++generation_;
-    timer_.expires_after(after);
-    timer_.async_wait(
-      [this, generation, on_expiry = std::move(on_expiry)](auto ec) mutable {
-        if (!ec && generation == generation_)
-          on_expiry();
-      });
-  }
-
-  void cancel() {
-    ++generation_;
-    timer_.cancel();
-  }
-
-private:
-  asio::steady_timer timer_;
-  unsigned generation_ = 0;
-};
 
 /// One connection of the client's pool: a TCP socket, TLS on top when the
 /// scheme is https. Lives in a shared_ptr; its handlers keep it alive.

@@ -3,7 +3,8 @@
 namespace gale::io {
 
 tcp::acceptor listen(const asio::any_io_executor& ex, const std::string& host,
-                     std::uint16_t port, std::error_code& ec, int backlog) {
+                     std::uint16_t port, std::error_code& ec, int backlog,
+                     bool reuse_port) {
   tcp::acceptor acceptor{ex};
   auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
   if (ec)
@@ -12,6 +13,10 @@ tcp::acceptor listen(const asio::any_io_executor& ex, const std::string& host,
   if (acceptor.open(ep.protocol(), ec))
     return acceptor;
   if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec))
+    return acceptor;
+  using reuse_port_option =
+    asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+  if (reuse_port && acceptor.set_option(reuse_port_option(true), ec))
     return acceptor;
   if (acceptor.bind(ep, ec))
     return acceptor;

@@ -103,9 +103,10 @@ auto async_connect(const asio::any_io_executor& ex, std::string host,
 }
 
 /// Opens a listening socket on `host`:`port` (port 0 picks a free one) with
-/// SO_REUSEADDR. Errors are reported through `ec`.
+/// SO_REUSEADDR, and SO_REUSEPORT when `reuse_port` (several loops accept
+/// on one port). Errors are reported through `ec`.
 tcp::acceptor listen(const asio::any_io_executor& ex, const std::string& host,
                      std::uint16_t port, std::error_code& ec,
-                     int backlog = 1024);
+                     int backlog = 1024, bool reuse_port = false);
 
 } // namespace gale::io

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <gale/http/message.hpp>
+
+#include <asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+namespace gale::io {
+
+/// Limits and timeouts of an HTTP server; the defaults are safe for a
+/// server on the open internet.
+struct http_server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0; ///< 0: any free port
+  /// Several servers (one per loop) may share the port: SO_REUSEPORT.
+  bool reuse_port = false;
+  std::uint64_t max_body_size = 1024 * 1024; ///< larger bodies get 413
+  std::size_t max_header_size = 64 * 1024;   ///< larger heads get 431
+  /// From a request's first byte (or the connection's start) until its
+  /// header section is complete: slow clients (slowloris) are cut off.
+  std::chrono::milliseconds header_timeout{10'000};
+  /// A kept-alive connection with no request this long is closed.
+  std::chrono::milliseconds idle_timeout{30'000};
+  /// Connections beyond this wait in the kernel's backlog.
+  std::size_t max_connections = 10'000;
+  /// Requests read ahead of their answers on one connection (pipelining).
+  std::size_t max_pipelined = 16;
+};
+
+/// One request and the answer it is owed. Every member may be called from
+/// any thread (the work moves to the server's loop); the answer goes out
+/// after the answers of the requests before it on the same connection.
+class http_exchange {
+public:
+  virtual ~http_exchange() = default;
+
+  virtual const http::request& request() const noexcept = 0;
+
+  /// The peer's address, "ip:port".
+  virtual const std::string& peer() const noexcept = 0;
+
+  /// Answers with `res` whole. Content-Length is set from the body; a
+  /// HEAD request gets the head alone.
+  virtual void respond(http::response res) = 0;
+
+  /// Starts a streamed answer: `head` now, the body in `write`s, chunked
+  /// unless `head` has a Content-Length.
+  virtual void begin(http::response head) = 0;
+
+  /// Sends a piece of a streamed body; `written` runs on the loop once it
+  /// left for the network (or the connection died): wait for it before
+  /// producing more, and a slow reader cannot make memory grow.
+  virtual void write(std::string piece,
+                     std::function<void()> written = {}) = 0;
+
+  /// Ends a streamed answer.
+  virtual void end() = 0;
+
+  /// True once the connection is gone: the answer would reach nobody.
+  virtual bool closed() const noexcept = 0;
+};
+
+using exchange_ptr = std::shared_ptr<http_exchange>;
+
+/// Runs on the loop thread for every complete request (body buffered up
+/// to max_body_size); it answers now or later, from any thread.
+using http_handler = std::function<void(exchange_ptr)>;
+
+/// An HTTP/1.1 server on one loop: keep-alive, pipelining (answers in
+/// order), HEAD, Expect: 100-continue, streamed answers with flow control,
+/// and the limits of `http_server_options`. Malformed requests get 400
+/// (431 for a head too large, 413 for a body too large) and the connection
+/// is closed; one bad client never disturbs the others.
+///
+/// Construct and use it on its loop thread.
+class http_server {
+public:
+  http_server(asio::any_io_executor ex, http_server_options options,
+              http_handler handler);
+  ~http_server();
+
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Binds and starts accepting. Errors: the socket's (address in use...).
+  std::error_code listen();
+
+  /// The port bound by `listen`.
+  std::uint16_t port() const noexcept;
+
+  /// Open connections.
+  std::size_t connections() const noexcept;
+
+  /// Graceful shutdown: stops accepting, closes idle connections, lets
+  /// requests in progress finish for up to `grace` (their answers say
+  /// Connection: close), then closes what is left; `done` runs on the loop
+  /// when no connection is left.
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  struct core;
+
+private:
+  std::shared_ptr<core> core_;
+};
+
+} // namespace gale::io

@@ -1,0 +1,569 @@
+#include "gale/io/http_server.hpp"
+
+#include "deadline.hpp"
+
+#include <gale/http/error.hpp>
+#include <gale/http/parser.hpp>
+#include <gale/http/serializer.hpp>
+#include <gale/io/tcp.hpp>
+
+#include <asio/dispatch.hpp>
+#include <asio/write.hpp>
+
+#include <deque>
+#include <unordered_set>
+#include <vector>
+
+namespace gale::io {
+
+namespace {
+
+class connection;
+using connection_ptr = std::shared_ptr<connection>;
+
+/// The status a malformed request gets before its connection is closed.
+int status_for(std::error_code ec) {
+  if (ec == http::errc::body_too_large)
+    return 413;
+  if (ec == http::errc::header_section_too_large
+      || ec == http::errc::too_many_fields)
+    return 431;
+  if (ec == http::errc::start_line_too_long)
+    return 414;
+  if (ec == http::errc::invalid_transfer_encoding)
+    return 501;
+  return 400;
+}
+
+/// One request's answer as it is built: bytes waiting for their turn on
+/// the connection, and the callbacks of streamed pieces among them.
+class exchange final : public http_exchange,
+                       public std::enable_shared_from_this<exchange> {
+public:
+  exchange(asio::any_io_executor ex, std::weak_ptr<connection> conn,
+           http::request req, const std::string& peer, bool keep_alive)
+    : ex_(std::move(ex)), conn_(std::move(conn)), req_(std::move(req)),
+      peer_(peer), keep_alive_(keep_alive) {}
+
+  /// An answer the server makes itself: a malformed request's error,
+  /// which ends the connection, or an interim 100 Continue.
+  static std::shared_ptr<exchange>
+  prepared(asio::any_io_executor ex, std::string bytes, bool keep_alive) {
+    auto x =
+      std::make_shared<exchange>(std::move(ex), std::weak_ptr<connection>{},
+                                 http::request{}, std::string{}, keep_alive);
+    x->out = std::move(bytes);
+    x->started_ = true;
+    x->finished_ = true;
+    return x;
+  }
+
+  static std::shared_ptr<exchange> failure(asio::any_io_executor ex,
+                                           int status) {
+    http::response res;
+    res.status = status;
+    res.headers.set("Content-Type", "text/plain");
+    res.headers.set("Connection", "close");
+    res.body = std::string{http::reason_phrase(status)} + "\n";
+    std::string bytes;
+    http::serialize(res, bytes);
+    return prepared(std::move(ex), std::move(bytes), false);
+  }
+
+  const http::request& request() const noexcept override { return req_; }
+  const std::string& peer() const noexcept override { return peer_; }
+
+  void respond(http::response res) override {
+    on_loop([res = std::move(res)](exchange& x) mutable {
+      if (x.started_)
+        return; // answered already: the first answer stands
+      x.prepare(res);
+      x.finished_ = true;
+    });
+  }
+
+  void begin(http::response head) override {
+    on_loop([head = std::move(head)](exchange& x) mutable {
+      if (x.started_)
+        return;
+      x.streaming_ = true;
+      x.chunked_ = !head.headers.contains("Content-Length");
+      if (x.chunked_ && x.req_.version == 10) {
+        x.chunked_ = false; // HTTP/1.0 knows no chunks: end by closing
+        x.keep_alive_ = false;
+      } else if (x.chunked_) {
+        head.headers.set("Transfer-Encoding", "chunked");
+      }
+      x.prepare(head, true);
+    });
+  }
+
+  void write(std::string piece, std::function<void()> written) override {
+    on_loop([piece = std::move(piece),
+             written = std::move(written)](exchange& x) mutable {
+      if (!x.streaming_ || x.finished_ || x.head_only_ || x.gone_) {
+        if (written)
+          written();
+        return;
+      }
+      if (x.chunked_)
+        http::append_chunk(piece, x.out);
+      else
+        x.out += piece;
+      if (written)
+        x.callbacks.push_back(std::move(written));
+    });
+  }
+
+  void end() override {
+    on_loop([](exchange& x) {
+      if (!x.streaming_ || x.finished_)
+        return;
+      if (x.chunked_ && !x.head_only_)
+        http::append_last_chunk({}, x.out);
+      x.finished_ = true;
+    });
+  }
+
+  bool closed() const noexcept override { return gone_.load(); }
+
+  /// The connection went away: nothing more will be sent.
+  void abandon() {
+    gone_ = true;
+    out.clear();
+    run_callbacks();
+  }
+
+  void run_callbacks() {
+    auto cbs = std::move(callbacks);
+    callbacks.clear();
+    for (auto& cb : cbs)
+      cb();
+  }
+
+  bool finished() const noexcept { return finished_; }
+  bool closes_connection() const noexcept { return !keep_alive_; }
+
+  // Loop side, read by the connection.
+  std::string out;
+  std::vector<std::function<void()>> callbacks;
+
+private:
+  /// Runs `f` on the loop, then lets the connection send what is ready.
+  template <class F>
+  void on_loop(F f);
+
+  /// Serializes `res` (its head only for HEAD, or when `head_only_body`).
+  void prepare(http::response& res, bool head_only_body = false);
+
+  asio::any_io_executor ex_;
+  std::weak_ptr<connection> conn_;
+  http::request req_;
+  std::string peer_;
+  bool keep_alive_;
+  bool started_ = false;
+  bool streaming_ = false;
+  bool chunked_ = false;
+  bool head_only_ = false;
+  bool finished_ = false;
+  std::atomic<bool> gone_{false};
+};
+
+} // namespace
+
+struct http_server::core : std::enable_shared_from_this<core> {
+  core(asio::any_io_executor e, http_server_options o, http_handler h)
+    : ex(std::move(e)), opts(std::move(o)), handler(std::move(h)), acceptor(ex),
+      grace_timer(ex), read_buffer(std::make_unique<char[]>(read_buffer_size)) {
+  }
+
+  static constexpr std::size_t read_buffer_size = 64 * 1024;
+
+  asio::any_io_executor ex;
+  http_server_options opts;
+  http_handler handler;
+  tcp::acceptor acceptor;
+  std::uint16_t port = 0;
+  std::unordered_set<connection_ptr> connections;
+  bool accepting = false;
+  bool shutting_down = false;
+  std::function<void()> on_drained;
+  detail::deadline grace_timer;
+  /// Shared by every connection of this loop: reads happen one at a time,
+  /// and an idle connection then holds no buffer of its own.
+  std::unique_ptr<char[]> read_buffer;
+
+  void accept();
+  void forget(const connection_ptr& c);
+};
+
+namespace {
+
+/// One client connection: reads requests, hands them to the handler,
+/// writes the answers in order.
+class connection : public std::enable_shared_from_this<connection> {
+public:
+  connection(std::shared_ptr<http_server::core> core, tcp::socket s)
+    : core_(std::move(core)), socket_(std::move(s)),
+      parser_(http::parser::role::request, limits()), timer_(core_->ex) {
+    std::error_code ec;
+    auto ep = socket_.remote_endpoint(ec);
+    if (!ec)
+      peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    socket_.non_blocking(true, ec);
+    socket_.set_option(tcp::no_delay{true}, ec);
+  }
+
+  void start() {
+    arm_header_timeout();
+    wait_readable();
+  }
+
+  /// Ends the connection now; exchanges in flight learn it is gone.
+  void close() {
+    if (closed_)
+      return;
+    closed_ = true;
+    timer_.cancel();
+    std::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    auto pending = std::move(pipeline_);
+    pipeline_.clear();
+    for (auto& x : pending)
+      x->abandon();
+    core_->forget(shared_from_this());
+  }
+
+  bool closing() const noexcept { return closing_; }
+
+  /// Stop after the requests in progress (graceful shutdown).
+  void close_when_idle() {
+    closing_ = true;
+    if (pipeline_.empty() && !got_head_)
+      close();
+  }
+
+  /// Sends what the front exchange has ready, in order.
+  void flush() {
+    while (!writing_ && !closed_ && !pipeline_.empty()) {
+      auto front = pipeline_.front();
+      if (!front->out.empty())
+        return write(*front);
+      if (!front->callbacks.empty()) { // pieces of a HEAD answer: none sent
+        front->run_callbacks();
+        continue;
+      }
+      if (!front->finished())
+        return; // its handler has not answered yet
+      pipeline_.pop_front();
+      if (front->closes_connection()) {
+        closing_ = true;
+        return close();
+      }
+    }
+    if (writing_ || closed_)
+      return;
+    if (closing_)
+      return close();
+    if (!got_head_ && parser_.remaining().empty())
+      arm_idle_timeout();
+    wait_readable(); // reading may have paused for the pipeline's depth
+  }
+
+private:
+  http::parser_limits limits() const {
+    http::parser_limits l;
+    l.max_header_bytes = core_->opts.max_header_size;
+    l.max_body = core_->opts.max_body_size;
+    return l;
+  }
+
+  void wait_readable() {
+    if (reading_ || closing_ || closed_
+        || pipeline_.size() >= core_->opts.max_pipelined)
+      return;
+    reading_ = true;
+    // Waiting for readiness, not reading: no buffer is held while idle.
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](std::error_code ec) {
+                         self->reading_ = false;
+                         if (self->closed_)
+                           return;
+                         if (ec)
+                           return self->close();
+                         self->on_readable();
+                       });
+  }
+
+  void on_readable() {
+    auto* buf = core_->read_buffer.get();
+    bool eof = false;
+    for (;;) {
+      std::error_code ec;
+      auto n = socket_.read_some(
+        asio::buffer(buf, http_server::core::read_buffer_size), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again)
+        break;
+      if (ec == asio::error::eof) {
+        eof = true;
+        break;
+      }
+      if (ec)
+        return close();
+      parser_.feed({buf, n});
+      if (n < http_server::core::read_buffer_size)
+        break;
+    }
+    if (eof)
+      parser_.feed_eof();
+    pump(eof);
+  }
+
+  /// Turns parsed bytes into exchanges.
+  void pump(bool eof) {
+    for (;;) {
+      switch (parser_.next()) {
+      case http::parser_event::need_more:
+        if (eof) { // the client is done sending; answer what it asked
+          closing_ = true;
+          return flush();
+        }
+        if (got_head_ || !parser_.remaining().empty())
+          arm_header_timeout();
+        return wait_readable();
+      case http::parser_event::head: on_head(); break;
+      case http::parser_event::body: current_.body += parser_.body(); break;
+      case http::parser_event::end:
+        on_request();
+        if (closing_ || closed_)
+          return flush();
+        if (pipeline_.size() >= core_->opts.max_pipelined)
+          return; // read on when answers went out
+        break;
+      case http::parser_event::error: return fail(parser_.error());
+      }
+    }
+  }
+
+  void on_head() {
+    got_head_ = true;
+    header_timer_armed_ = false;
+    timer_.cancel();
+    current_.method = parser_.method();
+    current_.target = parser_.target();
+    current_.version = parser_.version();
+    current_.headers = parser_.headers();
+    current_.body.clear();
+    if (current_.version == 11 && pipeline_.empty() && !writing_
+        && parser_.headers().has_token("Expect", "100-continue"))
+      send_interim("HTTP/1.1 100 Continue\r\n\r\n");
+  }
+
+  void on_request() {
+    got_head_ = false;
+    bool keep_alive = parser_.keep_alive() && !closing_;
+    if (!keep_alive)
+      closing_ = true;
+    auto x = std::make_shared<exchange>(core_->ex, weak_from_this(),
+                                        std::move(current_), peer_, keep_alive);
+    current_ = {};
+    pipeline_.push_back(x);
+    core_->handler(x);
+  }
+
+  /// A malformed request: its own answer after those before it, then the
+  /// connection closes.
+  void fail(std::error_code ec) {
+    got_head_ = false;
+    closing_ = true;
+    pipeline_.push_back(exchange::failure(core_->ex, status_for(ec)));
+    flush();
+  }
+
+  void send_interim(std::string bytes) {
+    pipeline_.push_front(exchange::prepared(core_->ex, std::move(bytes), true));
+    flush();
+  }
+
+  void write(exchange& front) {
+    writing_ = true;
+    out_.swap(front.out);
+    callbacks_.swap(front.callbacks);
+    asio::async_write(
+      socket_, asio::buffer(out_),
+      [self = shared_from_this()](std::error_code ec, std::size_t) {
+        self->writing_ = false;
+        std::string{}.swap(self->out_); // nothing kept idle
+        auto cbs = std::move(self->callbacks_);
+        self->callbacks_.clear();
+        for (auto& cb : cbs)
+          cb();
+        if (ec)
+          return self->close();
+        self->flush();
+      });
+  }
+
+  void arm_header_timeout() {
+    if (header_timer_armed_)
+      return;
+    header_timer_armed_ = true;
+    timer_.arm(core_->opts.header_timeout,
+               [self = shared_from_this()] { self->close(); });
+  }
+
+  void arm_idle_timeout() {
+    header_timer_armed_ = false;
+    timer_.arm(core_->opts.idle_timeout,
+               [self = shared_from_this()] { self->close(); });
+  }
+
+  std::shared_ptr<http_server::core> core_;
+  tcp::socket socket_;
+  http::parser parser_;
+  detail::deadline timer_;
+  std::string peer_;
+  http::request current_;
+  std::deque<std::shared_ptr<exchange>> pipeline_;
+  std::string out_; ///< being written
+  std::vector<std::function<void()>> callbacks_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false; ///< no more requests are read
+  bool closed_ = false;
+  bool got_head_ = false;
+  bool header_timer_armed_ = false;
+};
+
+void exchange::prepare(http::response& res, bool head_only_body) {
+  started_ = true;
+  head_only_ = req_.method == "HEAD";
+  if (auto c = conn_.lock(); c && c->closing())
+    keep_alive_ = false; // the server is shutting down
+  if (!keep_alive_)
+    res.headers.set("Connection", "close");
+  else if (req_.version == 10)
+    res.headers.set("Connection", "keep-alive");
+  std::error_code ec;
+  if (head_only_ || head_only_body)
+    ec = http::serialize_head(res, out);
+  else
+    ec = http::serialize(res, out);
+  if (ec) { // a handler's bad header: the client gets a 500, not bytes
+    http::response error;
+    error.status = 500;
+    error.headers.set("Connection", "close");
+    out.clear();
+    http::serialize(error, out);
+    keep_alive_ = false;
+    streaming_ = false;
+    finished_ = true;
+  }
+}
+
+template <class F>
+void exchange::on_loop(F f) {
+  asio::dispatch(ex_, [self = shared_from_this(), f = std::move(f)]() mutable {
+    if (self->gone_)
+      return self->run_callbacks();
+    f(*self);
+    if (auto c = self->conn_.lock())
+      c->flush();
+  });
+}
+
+} // namespace
+
+void http_server::core::accept() {
+  if (accepting || shutting_down || connections.size() >= opts.max_connections)
+    return;
+  accepting = true;
+  acceptor.async_accept(
+    [self = shared_from_this()](std::error_code ec, tcp::socket s) {
+      self->accepting = false;
+      if (self->shutting_down)
+        return;
+      if (!ec) {
+        auto c = std::make_shared<connection>(self, std::move(s));
+        self->connections.insert(c);
+        c->start();
+      } else if (ec == asio::error::operation_aborted) {
+        return;
+      }
+      self->accept(); // also after an error such as too many open files
+    });
+}
+
+void http_server::core::forget(const connection_ptr& c) {
+  connections.erase(c);
+  if (shutting_down) {
+    if (connections.empty() && on_drained) {
+      grace_timer.cancel();
+      auto done = std::move(on_drained);
+      on_drained = nullptr;
+      done();
+    }
+    return;
+  }
+  accept(); // a place is free again
+}
+
+http_server::http_server(asio::any_io_executor ex, http_server_options options,
+                         http_handler handler)
+  : core_(std::make_shared<core>(std::move(ex), std::move(options),
+                                 std::move(handler))) {}
+
+http_server::~http_server() {
+  core_->shutting_down = true;
+  std::error_code ignored;
+  core_->acceptor.close(ignored);
+  auto all = core_->connections;
+  for (auto& c : all)
+    c->close();
+}
+
+std::error_code http_server::listen() {
+  std::error_code ec;
+  core_->acceptor = io::listen(core_->ex, core_->opts.host, core_->opts.port,
+                               ec, 4096, core_->opts.reuse_port);
+  if (ec)
+    return ec;
+  core_->port = core_->acceptor.local_endpoint(ec).port();
+  core_->accept();
+  return ec;
+}
+
+std::uint16_t http_server::port() const noexcept {
+  return core_->port;
+}
+
+std::size_t http_server::connections() const noexcept {
+  return core_->connections.size();
+}
+
+void http_server::shutdown(std::chrono::milliseconds grace,
+                           std::function<void()> done) {
+  auto& c = *core_;
+  c.shutting_down = true;
+  c.on_drained = std::move(done);
+  std::error_code ignored;
+  c.acceptor.close(ignored);
+  auto all = c.connections;
+  for (auto& conn : all)
+    conn->close_when_idle();
+  if (c.connections.empty()) {
+    if (auto d = std::move(c.on_drained)) {
+      c.on_drained = nullptr;
+      d();
+    }
+    return;
+  }
+  c.grace_timer.arm(grace, [self = core_] {
+    auto left = self->connections;
+    for (auto& conn : left)
+      conn->close();
+  });
+}
+
+} // namespace gale::io

@@ -1,0 +1,283 @@
+#include "gale/io/http_server.hpp"
+
+#include "../support/raw_socket.hpp"
+#include "http_client_fixture.hpp"
+
+#include <gale/io/loop.hpp>
+#include <gale/io/timers.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <thread>
+
+using namespace std::chrono_literals;
+using gale::io::exchange_ptr;
+using gale::io::http_server_options;
+using gale::test::raw_socket;
+
+namespace {
+
+/// A server on a loop of its own, answering with `handler`.
+struct server_fixture {
+  gale::io::loop loop;
+  std::optional<gale::io::http_server> server;
+
+  explicit server_fixture(gale::io::http_handler handler,
+                          http_server_options opts = {}) {
+    loop.start();
+    std::promise<std::error_code> ready;
+    loop.post([&] {
+      server.emplace(loop.executor(), opts, std::move(handler));
+      ready.set_value(server->listen());
+    });
+    REQUIRE_FALSE(ready.get_future().get());
+  }
+
+  ~server_fixture() {
+    std::promise<void> gone;
+    loop.post([&] {
+      server.reset();
+      gone.set_value();
+    });
+    gone.get_future().wait();
+    loop.stop();
+  }
+
+  std::uint16_t port() const { return server->port(); }
+  std::string url(const std::string& path = "/") const {
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
+  }
+
+  std::size_t connections() {
+    std::promise<std::size_t> n;
+    loop.post([&] { n.set_value(server->connections()); });
+    return n.get_future().get();
+  }
+};
+
+gale::http::response text(int status, std::string body) {
+  gale::http::response res;
+  res.status = status;
+  res.headers.set("Content-Type", "text/plain");
+  res.body = std::move(body);
+  return res;
+}
+
+/// Answers "METHOD TARGET BODY".
+void echo(exchange_ptr x) {
+  const auto& r = x->request();
+  x->respond(text(200, r.method + " " + r.target + " " + r.body));
+}
+
+/// Reads one response with a Content-Length body off `s`.
+std::string read_response(raw_socket& s) {
+  auto head = s.read_until("\r\n\r\n");
+  auto at = head.find("Content-Length: ");
+  if (at == std::string::npos)
+    return head;
+  auto length = std::stoul(head.substr(at + 16));
+  return head + s.read_exactly(length);
+}
+
+} // namespace
+
+TEST_CASE("the server answers, keeps connections alive, and says HEAD",
+          "[io][http_server]") {
+  server_fixture srv{echo};
+  gale::test::client_fixture c;
+  for (int i = 0; i < 3; ++i) {
+    auto [ec, res] = c.fetch(srv.url("/x" + std::to_string(i)));
+    REQUIRE_FALSE(ec);
+    CHECK(res.body == "GET /x" + std::to_string(i) + " ");
+    CHECK(*res.headers.find("Content-Type") == "text/plain");
+  }
+  CHECK(srv.connections() == 1);
+
+  gale::io::http_request head;
+  head.url = srv.url("/h");
+  head.method = "HEAD";
+  auto [ec, res] = c.fetch(head);
+  REQUIRE_FALSE(ec);
+  CHECK(res.body.empty());
+  CHECK(*res.headers.find("Content-Length") == "8");
+
+  gale::io::http_request post;
+  post.url = srv.url("/p");
+  post.method = "POST";
+  post.body = "payload";
+  post.expect_100_continue = true;
+  CHECK(c.fetch(post).second.body == "POST /p payload");
+}
+
+TEST_CASE("pipelined requests are answered in order", "[io][http_server]") {
+  // The first request's answer comes last in time, yet first on the wire.
+  gale::io::loop* loop_ptr = nullptr;
+  server_fixture srv{[&](exchange_ptr x) {
+    if (x->request().target == "/slow")
+      gale::io::call_later(loop_ptr->executor(), 100ms,
+                           [x] { echo(x); });
+    else
+      echo(x);
+  }};
+  loop_ptr = &srv.loop;
+  raw_socket s{srv.port()};
+  s.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+         "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+         "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+  CHECK(read_response(s).ends_with("GET /slow "));
+  CHECK(read_response(s).ends_with("GET /a "));
+  CHECK(read_response(s).ends_with("POST /b abc"));
+}
+
+TEST_CASE("bad requests get their status and a closed connection",
+          "[io][http_server]") {
+  http_server_options opts;
+  opts.max_body_size = 100;
+  opts.max_header_size = 1024;
+  server_fixture srv{echo, opts};
+  auto answer = [&](const std::string& bytes) {
+    raw_socket s{srv.port()};
+    s.send(bytes);
+    auto got = s.read_all();
+    return got.substr(0, got.find("\r\n"));
+  };
+  CHECK(answer("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n")
+        == "HTTP/1.1 413 Content Too Large");
+  CHECK(answer("GET / HTTP/1.1\r\nX: " + std::string(2000, 'x') + "\r\n\r\n")
+        == "HTTP/1.1 431 Request Header Fields Too Large");
+  CHECK(answer("NOT HTTP AT ALL\r\n\r\n") == "HTTP/1.1 400 Bad Request");
+  CHECK(answer("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        == "HTTP/1.1 400 Bad Request");
+  CHECK(answer("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4"
+               "\r\n\r\nabcd")
+        == "HTTP/1.1 400 Bad Request");
+  // A good request before a bad one still gets its answer first.
+  raw_socket s{srv.port()};
+  s.send("GET /ok HTTP/1.1\r\n\r\nBAD\r\n\r\n");
+  auto all = s.read_all();
+  CHECK(all.starts_with("HTTP/1.1 200 OK"));
+  CHECK(all.find("HTTP/1.1 400 Bad Request") != std::string::npos);
+}
+
+TEST_CASE("slow and idle clients are cut off", "[io][http_server]") {
+  http_server_options opts;
+  opts.header_timeout = 200ms;
+  opts.idle_timeout = 300ms;
+  server_fixture srv{echo, opts};
+  {
+    // slowloris: a head that never ends
+    raw_socket s{srv.port(), 3s};
+    s.send("GET / HTTP/1.1\r\nX-A: 1\r\n");
+    std::this_thread::sleep_for(100ms);
+    s.send("X-B: 2\r\n");
+    auto start = std::chrono::steady_clock::now();
+    CHECK(s.closed_by_peer());
+    CHECK(std::chrono::steady_clock::now() - start < 1s);
+  }
+  {
+    raw_socket s{srv.port(), 3s};
+    s.send("GET / HTTP/1.1\r\n\r\n");
+    CHECK(read_response(s).ends_with("GET / "));
+    CHECK(s.closed_by_peer()); // after the idle timeout
+  }
+  CHECK(srv.connections() == 0);
+}
+
+TEST_CASE("a streamed answer waits for a slow reader", "[io][http_server]") {
+  constexpr int pieces = 64;
+  const std::string piece(64 * 1024, 'p');
+  std::atomic<int> produced{0};
+  server_fixture srv{[&](exchange_ptr x) {
+    gale::http::response head;
+    head.headers.set("Content-Type", "application/octet-stream");
+    x->begin(head);
+    // Each piece goes out only after the previous one left.
+    auto next = std::make_shared<std::function<void()>>();
+    *next = [x, next, &produced, &piece] {
+      if (produced == pieces) {
+        x->end();
+        *next = nullptr; // no cycle left behind
+        return;
+      }
+      ++produced;
+      x->write(piece, *next);
+    };
+    (*next)();
+  }};
+  raw_socket s{srv.port()};
+  s.send("GET /stream HTTP/1.1\r\n\r\n");
+  auto head = s.read_until("\r\n\r\n");
+  CHECK(head.find("Transfer-Encoding: chunked") != std::string::npos);
+  std::this_thread::sleep_for(200ms);
+  // The reader took nothing yet: the producer stopped with the socket full.
+  CHECK(produced.load() < pieces);
+  auto rest = s.read_until("0\r\n\r\n");
+  CHECK(produced.load() == pieces);
+  CHECK(rest.size() > pieces * piece.size());
+}
+
+TEST_CASE("long polls hold no thread; others are served meanwhile",
+          "[io][http_server]") {
+  gale::io::loop* loop_ptr = nullptr;
+  server_fixture srv{[&](exchange_ptr x) {
+    if (x->request().target == "/poll")
+      gale::io::call_later(loop_ptr->executor(), 300ms, [x] { echo(x); });
+    else
+      echo(x);
+  }};
+  loop_ptr = &srv.loop;
+  gale::test::client_fixture c{{.max_clients = 200}};
+  std::vector<std::future<gale::test::outcome>> polls;
+  for (int i = 0; i < 100; ++i) {
+    gale::io::http_request req;
+    req.url = srv.url("/poll");
+    polls.push_back(c.start(req));
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto [ec, res] = c.fetch(srv.url("/quick"));
+  CHECK_FALSE(ec);
+  CHECK(std::chrono::steady_clock::now() - t0 < 200ms);
+  for (auto& p : polls)
+    CHECK(p.get().second.body == "GET /poll ");
+}
+
+TEST_CASE("graceful shutdown lets answers in progress finish",
+          "[io][http_server]") {
+  gale::io::loop* loop_ptr = nullptr;
+  server_fixture srv{[&](exchange_ptr x) {
+    gale::io::call_later(loop_ptr->executor(), 200ms, [x] { echo(x); });
+  }};
+  loop_ptr = &srv.loop;
+  raw_socket idle{srv.port(), 3s};
+  raw_socket busy{srv.port(), 3s};
+  busy.send("GET /busy HTTP/1.1\r\n\r\n");
+  std::this_thread::sleep_for(50ms);
+  std::promise<void> drained;
+  srv.loop.post([&] {
+    srv.server->shutdown(2s, [&] { drained.set_value(); });
+  });
+  CHECK(idle.closed_by_peer());
+  auto answer = busy.read_all();
+  CHECK(answer.find("Connection: close") != std::string::npos);
+  CHECK(answer.ends_with("GET /busy "));
+  CHECK(drained.get_future().wait_for(2s) == std::future_status::ready);
+}
+
+TEST_CASE("connections beyond max_connections wait", "[io][http_server]") {
+  http_server_options opts;
+  opts.max_connections = 2;
+  server_fixture srv{echo, opts};
+  raw_socket a{srv.port()}, b{srv.port()};
+  a.send("GET /a HTTP/1.1\r\n\r\n");
+  b.send("GET /b HTTP/1.1\r\n\r\n");
+  CHECK(read_response(a).ends_with("GET /a "));
+  CHECK(read_response(b).ends_with("GET /b "));
+  raw_socket c{srv.port(), 300ms};
+  c.send("GET /c HTTP/1.1\r\n\r\n");
+  CHECK(read_response(c).empty()); // not accepted yet
+  a.shutdown_send();
+  CHECK(a.closed_by_peer());
+  CHECK(read_response(c).ends_with("GET /c ")); // accepted now
+}
