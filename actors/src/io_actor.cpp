@@ -175,6 +175,21 @@ io_actor::behavior_type io_actor_impl(self_pointer self,
     [self](unsignal_atom, signal_subscription id) {
       self->state.signals->remove(id);
     },
+    [self](serve_atom, io::http_server_options& options,
+           io::http_handler& handler) -> caf::delegated<listener_info> {
+      start_simple(self, [o = std::move(options),
+                          h = std::move(handler)](auto& e, auto r) mutable {
+        e.serve(std::move(r), std::move(o), std::move(h));
+      });
+      return {};
+    },
+    [self](unserve_atom, listener_id id,
+           caf::timespan grace) -> caf::delegated<void> {
+      start_simple(self, [id, grace](auto& e, auto r) {
+        e.unserve(std::move(r), id, grace);
+      });
+      return {};
+    },
     [self](fetch_atom, op_id id,
            io::http_request& req) -> caf::delegated<http::response> {
       // The request carries its own timeouts, enforced by the client.

@@ -7,6 +7,7 @@
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
@@ -242,7 +243,40 @@ void io_engine::fetch(op_ticket t, io::http_request req) {
       }));
 }
 
+void io_engine::serve(reply_slot reply, io::http_server_options options,
+                      io::http_handler handler) {
+  auto server = std::make_unique<io::http_server>(ex_, std::move(options),
+                                                  std::move(handler));
+  if (auto ec = server->listen()) {
+    reply.deliver(to_caf_error(ec));
+    return;
+  }
+  auto id = next_id_++;
+  listener_info info{id, server->port()};
+  servers_.emplace(id, std::move(server));
+  reply.deliver(caf::make_message(info));
+}
+
+void io_engine::unserve(reply_slot reply, listener_id id, caf::timespan grace) {
+  auto i = servers_.find(id);
+  if (i == servers_.end()) {
+    reply.deliver(make_error(errc::unknown_listener));
+    return;
+  }
+  auto done = std::make_shared<reply_slot>(std::move(reply));
+  i->second->shutdown(
+    std::chrono::duration_cast<std::chrono::milliseconds>(grace),
+    [self = shared_from_this(), id, done] {
+      // Not destroyed inside its own callback: on the next turn.
+      asio::post(self->ex_, [self, id, done] {
+        self->servers_.erase(id);
+        done->deliver(caf::make_message());
+      });
+    });
+}
+
 void io_engine::shutdown() {
+  servers_.clear();
   http_.shutdown();
   std::error_code ignored;
   for (auto& [id, socket] : connections_)

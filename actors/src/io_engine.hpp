@@ -5,6 +5,7 @@
 #include "gale/io_actor.hpp"
 
 #include <gale/io/http_client.hpp>
+#include <gale/io/http_server.hpp>
 #include <gale/io/tcp.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -51,6 +52,9 @@ public:
   void write(op_ticket t, connection_id c, std::string bytes);
   void accept(op_ticket t, listener_id l);
   void fetch(op_ticket t, io::http_request req);
+  void serve(reply_slot reply, io::http_server_options options,
+             io::http_handler handler);
+  void unserve(reply_slot reply, listener_id id, caf::timespan grace);
   void close(reply_slot reply, connection_id c);
   void listen(reply_slot reply, const std::string& host, std::uint16_t port);
   void cancel(const caf::actor_addr& requester, op_id id);
@@ -78,6 +82,7 @@ private:
   std::map<std::pair<caf::actor_addr, op_id>, std::weak_ptr<pending_op>> ops_;
   std::uint64_t next_id_ = 1;
   io::http_client http_;
+  std::unordered_map<listener_id, std::unique_ptr<io::http_server>> servers_;
 };
 
 } // namespace gale::detail

@@ -10,6 +10,7 @@
 #include <asio/dispatch.hpp>
 #include <asio/write.hpp>
 
+#include <atomic>
 #include <deque>
 #include <unordered_set>
 #include <vector>
@@ -126,6 +127,10 @@ public:
   }
 
   bool closed() const noexcept override { return gone_.load(); }
+
+  const asio::any_io_executor& executor() const noexcept override {
+    return ex_;
+  }
 
   /// The connection went away: nothing more will be sent.
   void abandon() {

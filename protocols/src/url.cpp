@@ -429,3 +429,41 @@ build_query(const std::vector<std::pair<std::string, std::string>>& fields) {
 }
 
 } // namespace gale::http
+
+namespace gale::http {
+
+std::pair<std::string_view, std::string_view>
+split_target(std::string_view target) noexcept {
+  auto q = target.find('?');
+  if (q == std::string_view::npos)
+    return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+
+std::vector<std::pair<std::string, std::string>>
+parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto decoded = [](std::string_view in) {
+    std::string text;
+    if (percent_decode(in, text, true))
+      return std::string{in};
+    return text;
+  };
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{}
+                                          : query.substr(amp + 1);
+    if (part.empty())
+      continue;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos)
+      out.emplace_back(decoded(part), std::string{});
+    else
+      out.emplace_back(decoded(part.substr(0, eq)),
+                       decoded(part.substr(eq + 1)));
+  }
+  return out;
+}
+
+} // namespace gale::http

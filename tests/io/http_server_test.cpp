@@ -115,8 +115,7 @@ TEST_CASE("pipelined requests are answered in order", "[io][http_server]") {
   gale::io::loop* loop_ptr = nullptr;
   server_fixture srv{[&](exchange_ptr x) {
     if (x->request().target == "/slow")
-      gale::io::call_later(loop_ptr->executor(), 100ms,
-                           [x] { echo(x); });
+      gale::io::call_later(loop_ptr->executor(), 100ms, [x] { echo(x); });
     else
       echo(x);
   }};
@@ -255,9 +254,8 @@ TEST_CASE("graceful shutdown lets answers in progress finish",
   busy.send("GET /busy HTTP/1.1\r\n\r\n");
   std::this_thread::sleep_for(50ms);
   std::promise<void> drained;
-  srv.loop.post([&] {
-    srv.server->shutdown(2s, [&] { drained.set_value(); });
-  });
+  srv.loop.post(
+    [&] { srv.server->shutdown(2s, [&] { drained.set_value(); }); });
   CHECK(idle.closed_by_peer());
   auto answer = busy.read_all();
   CHECK(answer.find("Connection: close") != std::string::npos);

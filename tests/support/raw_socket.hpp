@@ -19,7 +19,8 @@ namespace gale::test {
 class raw_socket {
 public:
   explicit raw_socket(std::uint16_t port,
-                      std::chrono::milliseconds timeout = std::chrono::seconds{5}) {
+                      std::chrono::milliseconds timeout = std::chrono::seconds{
+                        5}) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{};
     tv.tv_sec = timeout.count() / 1000;
@@ -44,8 +45,8 @@ public:
   void send(const std::string& bytes) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {
-      auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent,
-                      MSG_NOSIGNAL);
+      auto n =
+        ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
       if (n <= 0)
         return; // the peer closed; reading tells the rest
       sent += static_cast<std::size_t>(n);

@@ -19,6 +19,8 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using signal_atom = caf::atom_constant<caf::atom("signal")>;
 using unsignal_atom = caf::atom_constant<caf::atom("unsignal")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using serve_atom = caf::atom_constant<caf::atom("serve")>;
+using unserve_atom = caf::atom_constant<caf::atom("unserve")>;
 
 constexpr ping_atom ping_atom_v{};
 constexpr pong_atom pong_atom_v{};
@@ -34,5 +36,7 @@ constexpr cancel_atom cancel_atom_v{};
 constexpr signal_atom signal_atom_v{};
 constexpr unsignal_atom unsignal_atom_v{};
 constexpr fetch_atom fetch_atom_v{};
+constexpr serve_atom serve_atom_v{};
+constexpr unserve_atom unserve_atom_v{};
 
 } // namespace gale

@@ -47,6 +47,25 @@ typename Inspector::result_type inspect(Inspector& f, response& x) {
            x.reason, x.headers, x.body);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request& x) {
+  return f(caf::meta::type_name("gale::http::request"), x.method, x.target,
+           x.version, x.headers, x.body);
+}
+
+/// An answer in pieces from a handler actor: `head`, then each piece as
+/// it is written (chunked unless `head` has a Content-Length).
+struct streamed_response {
+  response head;
+  std::vector<std::string> pieces;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, streamed_response& x) {
+  return f(caf::meta::type_name("gale::http::streamed_response"), x.head,
+           x.pieces);
+}
+
 } // namespace gale::http
 
 namespace gale::io {

@@ -3,6 +3,8 @@
 #include "gale/atoms.hpp"
 #include "gale/http_messages.hpp"
 
+#include <gale/io/http_server.hpp>
+
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
@@ -66,6 +68,8 @@ using signal_callback = std::function<void(int signal_number)>;
 /// | `signal, number, callback` | an id; the callback runs on the loop thread |
 /// | `unsignal, id` | nothing |
 /// | `fetch, op, http_request` | an `http::response` (see `http_client_actor`) |
+/// | `serve, options, handler` | a `listener_info`: an HTTP server runs (local only) |
+/// | `unserve, listener, grace` | nothing, once the server shut down gracefully |
 // clang-format on
 ///
 /// Errors come as `caf::error`; `gale::to_error_code` converts them.
@@ -88,7 +92,10 @@ using io_actor = caf::typed_actor<
   caf::replies_to<signal_atom, int, caf::actor>::with<signal_subscription>,
   caf::replies_to<signal_atom, int, signal_callback>::with<signal_subscription>,
   caf::replies_to<unsignal_atom, signal_subscription>::with<void>,
-  caf::replies_to<fetch_atom, op_id, io::http_request>::with<http::response>>;
+  caf::replies_to<fetch_atom, op_id, io::http_request>::with<http::response>,
+  caf::replies_to<serve_atom, io::http_server_options,
+                  io::http_handler>::with<listener_info>,
+  caf::replies_to<unserve_atom, listener_id, caf::timespan>::with<void>>;
 
 /// Spawns an I/O actor: it starts one loop thread, which it stops and joins
 /// when it terminates; every request still pending then fails with
@@ -110,3 +117,5 @@ spawn_http_client(caf::actor_system& sys,
 } // namespace gale
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gale::signal_callback)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gale::io::http_handler)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gale::io::http_server_options)

@@ -150,6 +150,29 @@ public:
       std::forward<Token>(token));
   }
 
+  /// Runs an HTTP server on the actor's loop; `handler` runs there for
+  /// every request. Signature `void(std::error_code, listener_info)`.
+  /// Local only.
+  template <class Token>
+  auto serve(io::http_server_options options, io::http_handler handler,
+             Token&& token) const {
+    return run<listener_info>(
+      0,
+      caf::make_message(serve_atom_v, std::move(options), std::move(handler)),
+      std::forward<Token>(token));
+  }
+
+  /// Shuts a server down gracefully (see `io::http_server::shutdown`);
+  /// completes when its last connection closed. Signature
+  /// `void(std::error_code)`.
+  template <class Token>
+  auto stop_serving(listener_id server, std::chrono::milliseconds grace,
+                    Token&& token) const {
+    return run<void>(
+      0, caf::make_message(unserve_atom_v, server, caf::timespan{grace}),
+      std::forward<Token>(token));
+  }
+
   /// Ends a signal registration. Signature `void(std::error_code)`.
   template <class Token>
   auto remove_signal(signal_subscription id, Token&& token) const {

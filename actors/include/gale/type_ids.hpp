@@ -11,6 +11,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(gale, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(gale, (gale::listener_info))
 CAF_ADD_TYPE_ID(gale, (gale::http::response))
 CAF_ADD_TYPE_ID(gale, (gale::io::http_request))
+CAF_ADD_TYPE_ID(gale, (gale::http::request))
+CAF_ADD_TYPE_ID(gale, (gale::http::streamed_response))
 CAF_END_TYPE_ID_BLOCK(gale)
 
 namespace gale {

@@ -64,6 +64,10 @@ public:
 
   /// True once the connection is gone: the answer would reach nobody.
   virtual bool closed() const noexcept = 0;
+
+  /// The server's loop, for work that belongs with this request (timers,
+  /// coroutines).
+  virtual const asio::any_io_executor& executor() const noexcept = 0;
 };
 
 using exchange_ptr = std::shared_ptr<http_exchange>;

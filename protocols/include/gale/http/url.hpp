@@ -61,6 +61,16 @@ std::error_code percent_decode(std::string_view in, std::string& out,
 /// Encodes every byte outside RFC 3986's unreserved set as %HH.
 std::string percent_encode(std::string_view in);
 
+/// Splits a request target ("/a/b?x=1") into its path and query (without
+/// the '?'; empty when there is none).
+std::pair<std::string_view, std::string_view>
+split_target(std::string_view target) noexcept;
+
+/// Parses an application/x-www-form-urlencoded query ("a=1&b=x+y") into
+/// decoded name/value pairs, in order. Malformed escapes are kept as given.
+std::vector<std::pair<std::string, std::string>>
+parse_query(std::string_view query);
+
 /// Builds an application/x-www-form-urlencoded query string ("a=1&b=x%20y").
 std::string
 build_query(const std::vector<std::pair<std::string, std::string>>& fields);
