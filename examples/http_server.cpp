@@ -20,6 +20,8 @@
 #include <gale/io/timers.hpp>
 #include <gale/type_ids.hpp>
 
+#include <sys/resource.h>
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -300,6 +302,11 @@ int main(int argc, char** argv) {
               << "\nusage: http_server --port P [--host H] "
                  "[--handler callback|coroutine|actor] [--loops N]\n";
     return 2;
+  }
+  // A server holds a descriptor per connection: allow as many as we may.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
   caf::actor_system_config cfg;
   gale::configure(cfg);

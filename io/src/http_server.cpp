@@ -240,10 +240,15 @@ public:
     core_->forget(shared_from_this());
   }
 
-  bool closing() const noexcept { return closing_; }
+  /// True for the last answer the connection owes in a graceful shutdown:
+  /// it tells the client that the connection closes.
+  bool last_before_shutdown(const http_exchange* x) const noexcept {
+    return draining_ && !pipeline_.empty() && pipeline_.back().get() == x;
+  }
 
   /// Stop after the requests in progress (graceful shutdown).
   void close_when_idle() {
+    draining_ = true;
     closing_ = true;
     if (pipeline_.empty() && !got_head_)
       close();
@@ -435,7 +440,8 @@ private:
   std::vector<std::function<void()>> callbacks_;
   bool reading_ = false;
   bool writing_ = false;
-  bool closing_ = false; ///< no more requests are read
+  bool closing_ = false;  ///< no more requests are read
+  bool draining_ = false; ///< the server shuts down
   bool closed_ = false;
   bool got_head_ = false;
   bool header_timer_armed_ = false;
@@ -444,7 +450,7 @@ private:
 void exchange::prepare(http::response& res, bool head_only_body) {
   started_ = true;
   head_only_ = req_.method == "HEAD";
-  if (auto c = conn_.lock(); c && c->closing())
+  if (auto c = conn_.lock(); c && c->last_before_shutdown(this))
     keep_alive_ = false; // the server is shutting down
   if (!keep_alive_)
     res.headers.set("Connection", "close");

@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""Runs the http_server example as a user would, in every handler style,
+against clients nobody here wrote: curl, Python's http.client, Tornado's
+HTTP client, and raw sockets for pipelining, malformed and slow requests.
+
+Usage: http_server_cli.py BIN_DIR
+"""
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+failures = []
+
+
+def check(name, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + name, flush=True)
+    if not condition:
+        failures.append(name)
+        if detail:
+            print("     " + str(detail).replace("\n", "\n     "))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start(bin_dir, handler, loops=1):
+    port = free_port()
+    p = subprocess.Popen([bin_dir + "/http_server", "--port", str(port),
+                          "--handler", handler, "--loops", str(loops)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    line = p.stdout.readline()
+    if line.strip() != "listening on 127.0.0.1:%d" % port:
+        raise RuntimeError("unexpected first line %r" % line)
+    return p, port
+
+
+def raw(port, data, timeout=5):
+    s = socket.create_connection(("127.0.0.1", port), timeout)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except socket.timeout:
+        pass
+    s.close()
+    return out
+
+
+def curl(*args):
+    p = subprocess.run(["curl", "-s", "-S"] + list(args), capture_output=True,
+                       timeout=30)
+    return p.returncode, p.stdout
+
+
+def tornado_fetch(url, **kw):
+    from tornado.httpclient import HTTPClient
+    client = HTTPClient()
+    try:
+        return client.fetch(url, raise_error=False, **kw)
+    finally:
+        client.close()
+
+
+def exercise(bin_dir, handler, loops):
+    tag = "%s x%d: " % (handler, loops)
+    p, port = start(bin_dir, handler, loops)
+    base = "http://127.0.0.1:%d" % port
+    try:
+        code, body = curl(base + "/")
+        check(tag + "curl GET / says Hello, world", code == 0 and
+              body == b"Hello, world", body)
+
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/echo", body=b"x" * 100000,
+                     headers={"Content-Type": "application/x-test"})
+        r = conn.getresponse()
+        data = r.read()
+        check(tag + "http.client POST /echo returns body and type",
+              r.status == 200 and data == b"x" * 100000 and
+              r.getheader("Content-Type") == "application/x-test")
+        conn.request("GET", "/stream?chunks=5&size=1000")
+        r = conn.getresponse()
+        data = r.read()
+        check(tag + "http.client GET /stream on the same connection",
+              r.status == 200 and data == b"x" * 5000 and
+              r.getheader("Transfer-Encoding") == "chunked")
+        conn.request("HEAD", "/")
+        r = conn.getresponse()
+        check(tag + "HEAD / has no body", r.status == 200 and r.read() == b""
+              and r.getheader("Content-Length") == "12")
+        conn.request("GET", "/missing")
+        r = conn.getresponse()
+        r.read()
+        check(tag + "unknown path is 404", r.status == 404)
+        conn.request("DELETE", "/echo")
+        r = conn.getresponse()
+        r.read()
+        check(tag + "wrong method is 405 with Allow",
+              r.status == 405 and r.getheader("Allow") == "POST")
+        conn.request("GET", "/delay?ms=abc")
+        r = conn.getresponse()
+        r.read()
+        check(tag + "a bad parameter is 400", r.status == 400)
+        conn.close()
+
+        try:
+            t0 = time.monotonic()
+            r = tornado_fetch(base + "/delay?ms=200")
+            took = time.monotonic() - t0
+            check(tag + "tornado client: /delay?ms=200",
+                  r.code == 200 and 0.19 < took < 1.5, (r.code, took))
+            r = tornado_fetch(base + "/echo", method="POST", body="tornado",
+                              headers={"Content-Type": "text/plain"})
+            check(tag + "tornado client: POST /echo",
+                  r.code == 200 and r.body == b"tornado")
+        except ImportError:
+            check(tag + "tornado client available (python3-tornado)", False)
+
+        out = raw(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /delay?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /stream?chunks=1&size=3 HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        first = out.find(b"Hello, world")
+        second = out.find(b"Hello, world", first + 1)
+        third = out.find(b"3\r\nxxx\r\n0\r\n\r\n")
+        check(tag + "pipelined requests answered in order",
+              0 < first < second < third, out)
+
+        out = raw(port, b"GARBAGE\r\n\r\n")
+        check(tag + "garbage gets 400 and a close",
+              out.startswith(b"HTTP/1.1 400 "), out)
+        out = raw(port, b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        check(tag + "a smuggling shape gets 400",
+              out.startswith(b"HTTP/1.1 400 "), out)
+        out = raw(port, b"POST /echo HTTP/1.1\r\nContent-Length: 2000000\r\n"
+                  b"\r\n")
+        check(tag + "a body over 1 MiB gets 413",
+              out.startswith(b"HTTP/1.1 413 "), out)
+        out = raw(port, b"GET / HTTP/1.1\r\nX: " + b"y" * 70000 + b"\r\n\r\n")
+        check(tag + "a head over 64 KiB gets 431",
+              out.startswith(b"HTTP/1.1 431 "), out)
+        code, body = curl(base + "/")
+        check(tag + "still serving after the bad clients", body == b"Hello, world")
+
+        # 1000 concurrent long polls complete together, well under 2 s.
+        socks = []
+        t0 = time.monotonic()
+        for _ in range(1000):
+            s = socket.create_connection(("127.0.0.1", port), 10)
+            s.sendall(b"GET /delay?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n")
+            socks.append(s)
+        done = 0
+        for s in socks:
+            data = b""
+            while b"Hello, world" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            done += b"Hello, world" in data
+            s.close()
+        took = time.monotonic() - t0
+        check(tag + "1000 concurrent /delay?ms=500 in well under 2 s",
+              done == 1000 and took < 1.6, (done, took))
+
+        # Graceful stop: a request in progress finishes.
+        s = socket.create_connection(("127.0.0.1", port), 10)
+        s.sendall(b"GET /delay?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.1)
+        p.send_signal(signal.SIGTERM)
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        code = p.wait(timeout=10)
+        check(tag + "SIGTERM: the request in progress finishes, exit 0",
+              data.startswith(b"HTTP/1.1 200") and code == 0, (code, data))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def main():
+    bin_dir = sys.argv[1]
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    for handler in ("callback", "coroutine", "actor"):
+        exercise(bin_dir, handler, 1)
+    exercise(bin_dir, "callback", 2)
+
+    code = subprocess.run([bin_dir + "/http_server"], capture_output=True).returncode
+    check("no --port: usage error", code == 2)
+    code = subprocess.run([bin_dir + "/http_server", "--port", "1",
+                           "--handler", "nope"], capture_output=True).returncode
+    check("bad --handler: usage error", code == 2)
+    print("%d failure(s)" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
