@@ -11,7 +11,6 @@
 #include <asio/write.hpp>
 
 #include <atomic>
-#include <deque>
 #include <unordered_set>
 #include <vector>
 
@@ -209,8 +208,7 @@ namespace {
 class connection : public std::enable_shared_from_this<connection> {
 public:
   connection(std::shared_ptr<http_server::core> core, tcp::socket s)
-    : core_(std::move(core)), socket_(std::move(s)),
-      parser_(http::parser::role::request, limits()), timer_(core_->ex) {
+    : core_(std::move(core)), socket_(std::move(s)), timer_(core_->ex) {
     std::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec)
@@ -266,7 +264,7 @@ public:
       }
       if (!front->finished())
         return; // its handler has not answered yet
-      pipeline_.pop_front();
+      pipeline_.erase(pipeline_.begin());
       if (front->closes_connection()) {
         closing_ = true;
         return close();
@@ -276,8 +274,10 @@ public:
       return;
     if (closing_)
       return close();
-    if (!got_head_ && parser_.remaining().empty())
+    if (!got_head_ && (!in_ || in_->parser.remaining().empty())) {
+      go_idle();
       arm_idle_timeout();
+    }
     wait_readable(); // reading may have paused for the pipeline's depth
   }
 
@@ -321,29 +321,30 @@ private:
       }
       if (ec)
         return close();
-      parser_.feed({buf, n});
+      incoming().parser.feed({buf, n});
       if (n < http_server::core::read_buffer_size)
         break;
     }
     if (eof)
-      parser_.feed_eof();
+      incoming().parser.feed_eof();
     pump(eof);
   }
 
   /// Turns parsed bytes into exchanges.
   void pump(bool eof) {
+    auto& parser = incoming().parser;
     for (;;) {
-      switch (parser_.next()) {
+      switch (parser.next()) {
       case http::parser_event::need_more:
         if (eof) { // the client is done sending; answer what it asked
           closing_ = true;
           return flush();
         }
-        if (got_head_ || !parser_.remaining().empty())
+        if (got_head_ || !parser.remaining().empty())
           arm_header_timeout();
         return wait_readable();
       case http::parser_event::head: on_head(); break;
-      case http::parser_event::body: current_.body += parser_.body(); break;
+      case http::parser_event::body: in_->current.body += parser.body(); break;
       case http::parser_event::end:
         on_request();
         if (closing_ || closed_)
@@ -351,7 +352,7 @@ private:
         if (pipeline_.size() >= core_->opts.max_pipelined)
           return; // read on when answers went out
         break;
-      case http::parser_event::error: return fail(parser_.error());
+      case http::parser_event::error: return fail(parser.error());
       }
     }
   }
@@ -360,24 +361,25 @@ private:
     got_head_ = true;
     header_timer_armed_ = false;
     timer_.cancel();
-    current_.method = parser_.method();
-    current_.target = parser_.target();
-    current_.version = parser_.version();
-    current_.headers = parser_.headers();
-    current_.body.clear();
-    if (current_.version == 11 && pipeline_.empty() && !writing_
-        && parser_.headers().has_token("Expect", "100-continue"))
+    auto& [parser, current] = *in_;
+    current.method = parser.method();
+    current.target = parser.target();
+    current.version = parser.version();
+    current.headers = parser.headers();
+    current.body.clear();
+    if (current.version == 11 && pipeline_.empty() && !writing_
+        && parser.headers().has_token("Expect", "100-continue"))
       send_interim("HTTP/1.1 100 Continue\r\n\r\n");
   }
 
   void on_request() {
     got_head_ = false;
-    bool keep_alive = parser_.keep_alive() && !closing_;
+    bool keep_alive = in_->parser.keep_alive() && !closing_;
     if (!keep_alive)
       closing_ = true;
-    auto x = std::make_shared<exchange>(core_->ex, weak_from_this(),
-                                        std::move(current_), peer_, keep_alive);
-    current_ = {};
+    auto x = std::make_shared<exchange>(
+      core_->ex, weak_from_this(), std::move(in_->current), peer_, keep_alive);
+    in_->current = {};
     pipeline_.push_back(x);
     core_->handler(x);
   }
@@ -392,7 +394,8 @@ private:
   }
 
   void send_interim(std::string bytes) {
-    pipeline_.push_front(exchange::prepared(core_->ex, std::move(bytes), true));
+    pipeline_.insert(pipeline_.begin(),
+                     exchange::prepared(core_->ex, std::move(bytes), true));
     flush();
   }
 
@@ -415,6 +418,15 @@ private:
       });
   }
 
+  /// Gives back what an idle connection does not need: the parser's
+  /// buffer and fields, the pipeline's storage.
+  void go_idle() {
+    if (in_ && !in_->parser.keep_alive())
+      return; // a closing parser must stay closed
+    in_.reset();
+    std::vector<std::shared_ptr<exchange>>{}.swap(pipeline_);
+  }
+
   void arm_header_timeout() {
     if (header_timer_armed_)
       return;
@@ -431,11 +443,25 @@ private:
 
   std::shared_ptr<http_server::core> core_;
   tcp::socket socket_;
-  http::parser parser_;
+  /// What reading a request needs; only while one is on its way, so that
+  /// an idle connection holds none of it.
+  struct incoming_request {
+    http::parser parser;
+    http::request current;
+  };
+  std::unique_ptr<incoming_request> in_;
+
+  incoming_request& incoming() {
+    if (!in_)
+      in_ = std::make_unique<incoming_request>(incoming_request{
+        http::parser{http::parser::role::request, limits()}, {}});
+    return *in_;
+  }
   detail::deadline timer_;
   std::string peer_;
-  http::request current_;
-  std::deque<std::shared_ptr<exchange>> pipeline_;
+  // A vector, not a deque: an empty std::deque still holds a 512-byte
+  // block, and most connections are idle most of the time.
+  std::vector<std::shared_ptr<exchange>> pipeline_;
   std::string out_; ///< being written
   std::vector<std::function<void()>> callbacks_;
   bool reading_ = false;
