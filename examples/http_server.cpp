@@ -8,6 +8,7 @@
 //   POST /echo                  200, the request's body and Content-Type
 //   GET  /delay?ms=N            200 after N ms, blocking nothing
 //   GET  /stream?chunks=N&size=S  200, chunked: N chunks of S bytes
+//   GET  /ws                    a WebSocket that echoes text and binary
 //   anything else               404 (405 for a known path, wrong method)
 //
 // Prints "listening on H:P" once it accepts connections; SIGINT or SIGTERM
@@ -148,6 +149,7 @@ response stream_head() {
 
 // -- the callback style: runs on the loop ---------------------------------
 
+// [callback-handler]
 void callback_handler(gale::io::exchange_ptr x) {
   auto d = decide(x->request());
   if (!d.what)
@@ -166,9 +168,11 @@ void callback_handler(gale::io::exchange_ptr x) {
     return;
   }
 }
+// [end]
 
 // -- the coroutine style: a coroutine on the loop --------------------------
 
+// [coroutine-handler]
 asio::awaitable<response> coroutine_handler(gale::io::exchange_ptr x) {
   auto d = decide(x->request());
   if (!d.what)
@@ -192,6 +196,7 @@ asio::awaitable<response> coroutine_handler(gale::io::exchange_ptr x) {
   }
   co_return gale::http::status_page(500);
 }
+// [end]
 
 // -- the actor style: one actor answers every request as a message ---------
 
@@ -202,6 +207,7 @@ struct handler_state {
   std::uint64_t next = 0;
 };
 
+// [actor-handler]
 caf::behavior handler_actor(caf::stateful_actor<handler_state>* self) {
   return {
     [=](gale::http::request& req) {
@@ -238,6 +244,23 @@ caf::behavior handler_actor(caf::stateful_actor<handler_state>* self) {
     },
   };
 }
+// [end]
+
+// -- WebSocket: echo, on the loop, whatever the handler style ---------------
+
+// [websocket-echo]
+void websocket_echo(gale::io::exchange_ptr x) {
+  gale::io::websocket_handlers echo;
+  echo.on_message = [](gale::io::websocket_ptr ws, std::string message,
+                       bool binary) {
+    if (binary)
+      ws->send_binary(std::move(message));
+    else
+      ws->send_text(std::move(message));
+  };
+  x->accept_websocket(std::move(echo));
+}
+// [end]
 
 // -- the program ------------------------------------------------------------
 
@@ -313,6 +336,7 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   auto req = std::make_shared<gale::requester>(sys);
   caf::actor handler_actor_handle;
+  // [pick-handler]
   gale::io::http_handler handler;
   if (opts.handler == "callback") {
     handler = callback_handler;
@@ -322,6 +346,12 @@ int main(int argc, char** argv) {
     handler_actor_handle = sys.spawn(handler_actor);
     handler = gale::http::from_actor(req, handler_actor_handle, 60s);
   }
+  // [end]
+  handler = [style = std::move(handler)](gale::io::exchange_ptr x) {
+    if (gale::http::split_target(x->request().target).first == "/ws")
+      return websocket_echo(std::move(x));
+    style(std::move(x));
+  };
 
   std::vector<gale::io_actor> loops;
   std::vector<std::pair<gale::io_client, gale::listener_id>> servers;
@@ -335,8 +365,10 @@ int main(int argc, char** argv) {
     server_opts.reuse_port = opts.loops > 1;
     for (std::size_t i = 0; i < opts.loops; ++i) {
       loops.push_back(gale::spawn_io_actor(sys));
+      // [serve]
       gale::io_client client{req, loops.back()};
       auto info = client.serve(server_opts, handler, gale::use_blocking);
+      // [end]
       server_opts.port = info.port; // the others share the first's port
       servers.emplace_back(client, info.id);
     }

@@ -3,13 +3,16 @@
 #include "deadline.hpp"
 
 #include <gale/http/error.hpp>
+#include <gale/http/fields.hpp>
 #include <gale/http/parser.hpp>
 #include <gale/http/serializer.hpp>
+#include <gale/ws/codec.hpp>
 #include <gale/io/tcp.hpp>
 
 #include <asio/dispatch.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <unordered_set>
 #include <vector>
@@ -148,6 +151,28 @@ public:
   bool finished() const noexcept { return finished_; }
   bool closes_connection() const noexcept { return !keep_alive_; }
 
+  /// What an accepted WebSocket handshake leaves for the connection.
+  struct websocket_setup {
+    websocket_handlers handlers;
+    websocket_options options;
+    std::string subprotocol;
+  };
+
+  std::unique_ptr<websocket_setup> take_websocket() {
+    return std::move(websocket_);
+  }
+
+  void mark_upgrade_request() { upgrade_request_ = true; }
+
+  void accept_websocket(websocket_handlers handlers,
+                        websocket_options options) override {
+    on_loop([handlers = std::move(handlers),
+             options = std::move(options)](exchange& x) mutable {
+      if (!x.started_)
+        x.handshake(std::move(handlers), std::move(options));
+    });
+  }
+
   // Loop side, read by the connection.
   std::string out;
   std::vector<std::function<void()>> callbacks;
@@ -170,7 +195,40 @@ private:
   bool chunked_ = false;
   bool head_only_ = false;
   bool finished_ = false;
+  bool upgrade_request_ = false;
+  std::unique_ptr<websocket_setup> websocket_;
   std::atomic<bool> gone_{false};
+
+  void handshake(websocket_handlers handlers, websocket_options options);
+};
+
+/// The sending side of a WebSocket connection, handed to the handlers.
+class ws_session final : public websocket {
+public:
+  ws_session(asio::any_io_executor ex, std::weak_ptr<connection> conn,
+             std::string subprotocol, std::string peer)
+    : ex_(std::move(ex)), conn_(std::move(conn)),
+      subprotocol_(std::move(subprotocol)), peer_(std::move(peer)) {}
+
+  void send_text(std::string text) override;
+  void send_binary(std::string bytes) override;
+  void close(std::uint16_t code, std::string reason) override;
+  const std::string& subprotocol() const noexcept override {
+    return subprotocol_;
+  }
+  const std::string& peer() const noexcept override { return peer_; }
+  bool closed() const noexcept override { return gone_.load(); }
+
+  std::atomic<bool> gone_{false};
+
+private:
+  template <class F>
+  void on_connection(F f);
+
+  asio::any_io_executor ex_;
+  std::weak_ptr<connection> conn_;
+  std::string subprotocol_;
+  std::string peer_;
 };
 
 } // namespace
@@ -228,6 +286,8 @@ public:
       return;
     closed_ = true;
     timer_.cancel();
+    if (ws_)
+      end_websocket();
     std::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -254,6 +314,8 @@ public:
 
   /// Sends what the front exchange has ready, in order.
   void flush() {
+    if (ws_)
+      return ws_flush();
     while (!writing_ && !closed_ && !pipeline_.empty()) {
       auto front = pipeline_.front();
       if (!front->out.empty())
@@ -265,6 +327,8 @@ public:
       if (!front->finished())
         return; // its handler has not answered yet
       pipeline_.erase(pipeline_.begin());
+      if (auto setup = front->take_websocket())
+        return start_websocket(std::move(*setup));
       if (front->closes_connection()) {
         closing_ = true;
         return close();
@@ -290,8 +354,9 @@ private:
   }
 
   void wait_readable() {
-    if (reading_ || closing_ || closed_
-        || pipeline_.size() >= core_->opts.max_pipelined)
+    if (reading_ || closed_
+        || (!ws_ && (closing_ || pipeline_.size() >= core_->opts.max_pipelined))
+        || (ws_ && ws_->close_received))
       return;
     reading_ = true;
     // Waiting for readiness, not reading: no buffer is held while idle.
@@ -321,10 +386,15 @@ private:
       }
       if (ec)
         return close();
-      incoming().parser.feed({buf, n});
+      if (ws_)
+        ws_->reader.feed({buf, n});
+      else
+        incoming().parser.feed({buf, n});
       if (n < http_server::core::read_buffer_size)
         break;
     }
+    if (ws_)
+      return eof ? close() : ws_pump();
     if (eof)
       incoming().parser.feed_eof();
     pump(eof);
@@ -380,6 +450,12 @@ private:
     auto x = std::make_shared<exchange>(
       core_->ex, weak_from_this(), std::move(in_->current), peer_, keep_alive);
     in_->current = {};
+    if (in_->parser.upgrade()) {
+      // The bytes after an upgrade request are not HTTP: nothing more is
+      // read until the handler accepted a WebSocket (or refused).
+      x->mark_upgrade_request();
+      closing_ = true;
+    }
     pipeline_.push_back(x);
     core_->handler(x);
   }
@@ -418,6 +494,150 @@ private:
       });
   }
 
+public:
+  // -- WebSocket mode ------------------------------------------------------
+
+  /// Queues a frame and sends it (from the session, on the loop).
+  void ws_send(ws::opcode op, std::string_view payload) {
+    if (!ws_ || ws_->close_sent || closed_)
+      return;
+    ws::append_frame(ws_out_, op, payload);
+    ws_flush();
+  }
+
+  /// Starts the closing handshake: our close frame, then the peer's.
+  void ws_close(std::uint16_t code, std::string_view reason) {
+    if (!ws_ || ws_->close_sent || closed_)
+      return;
+    ws::append_close(ws_out_, code, reason);
+    ws_->close_sent = true;
+    // A peer that never answers our close is not waited for long.
+    timer_.arm(std::chrono::seconds{5},
+               [self = shared_from_this()] { self->close(); });
+    ws_flush();
+  }
+
+private:
+  struct ws_state {
+    ws::reader reader;
+    websocket_handlers handlers;
+    websocket_options options;
+    std::shared_ptr<ws_session> session;
+    bool close_sent = false;
+    bool close_received = false;
+    bool awaiting_pong = false;
+    std::uint16_t code = 1006; ///< what on_close reports
+    std::string reason;
+  };
+
+  void start_websocket(exchange::websocket_setup setup) {
+    closing_ = false;
+    timer_.cancel();
+    auto session = std::make_shared<ws_session>(core_->ex, weak_from_this(),
+                                                setup.subprotocol, peer_);
+    ws_ = std::make_unique<ws_state>(
+      ws_state{ws::reader{ws::reader::role::server, setup.options.max_message},
+               std::move(setup.handlers),
+               std::move(setup.options),
+               session,
+               false,
+               false,
+               false,
+               1006,
+               {}});
+    if (in_) { // bytes the client sent right after its handshake
+      ws_->reader.feed(in_->parser.remaining());
+      in_.reset();
+    }
+    std::vector<std::shared_ptr<exchange>>{}.swap(pipeline_);
+    arm_ping();
+    if (ws_->handlers.on_open)
+      ws_->handlers.on_open(session);
+    if (!closed_)
+      ws_pump();
+  }
+
+  void arm_ping() {
+    if (ws_->options.ping_interval.count() <= 0 || ws_->close_sent)
+      return;
+    timer_.arm(ws_->options.ping_interval, [self = shared_from_this()] {
+      auto& st = *self->ws_;
+      if (st.awaiting_pong) // no pong for a whole interval: dead peer
+        return self->close();
+      st.awaiting_pong = true;
+      self->ws_send(ws::opcode::ping, {});
+      self->arm_ping();
+    });
+  }
+
+  void ws_pump() {
+    auto& st = *ws_;
+    for (;;) {
+      switch (st.reader.next()) {
+      case ws::event::need_more: return wait_readable();
+      case ws::event::message:
+        if (st.handlers.on_message)
+          st.handlers.on_message(st.session, std::string{st.reader.payload()},
+                                 st.reader.type() == ws::opcode::binary);
+        if (closed_ || !ws_)
+          return;
+        break;
+      case ws::event::ping:
+        ws_send(ws::opcode::pong, st.reader.payload());
+        break;
+      case ws::event::pong: st.awaiting_pong = false; break;
+      case ws::event::close:
+        st.close_received = true;
+        st.code = st.reader.close_code();
+        st.reason = std::string{st.reader.close_reason()};
+        if (!st.close_sent) { // echo the code, as RFC 6455 5.5.1 asks
+          if (st.code == 1005)
+            ws::append_frame(ws_out_, ws::opcode::close, {});
+          else
+            ws::append_close(ws_out_, st.code, {});
+          st.close_sent = true;
+        }
+        return ws_flush();
+      case ws::event::error: {
+        auto code = ws::close_code_for(st.reader.error());
+        ws_close(code, st.reader.error().message());
+        st.close_received = true; // nothing more is read
+        st.code = code;
+        st.reason = st.reader.error().message();
+        return;
+      }
+      }
+    }
+  }
+
+  void ws_flush() {
+    if (writing_ || closed_)
+      return;
+    if (ws_out_.empty()) {
+      if (ws_->close_sent && ws_->close_received)
+        close(); // both closes exchanged: the server closes TCP first
+      return;
+    }
+    writing_ = true;
+    out_.swap(ws_out_);
+    asio::async_write(
+      socket_, asio::buffer(out_),
+      [self = shared_from_this()](std::error_code ec, std::size_t) {
+        self->writing_ = false;
+        std::string{}.swap(self->out_);
+        if (ec)
+          return self->close();
+        self->ws_flush();
+      });
+  }
+
+  void end_websocket() {
+    auto st = std::move(ws_);
+    st->session->gone_ = true;
+    if (st->handlers.on_close)
+      st->handlers.on_close(st->session, st->code, std::move(st->reason));
+  }
+
   /// Gives back what an idle connection does not need: the parser's
   /// buffer and fields, the pipeline's storage.
   void go_idle() {
@@ -450,6 +670,8 @@ private:
     http::request current;
   };
   std::unique_ptr<incoming_request> in_;
+  std::unique_ptr<ws_state> ws_; ///< set once the connection is a WebSocket
+  std::string ws_out_;           ///< frames waiting to be written
 
   incoming_request& incoming() {
     if (!in_)
@@ -475,6 +697,8 @@ private:
 
 void exchange::prepare(http::response& res, bool head_only_body) {
   started_ = true;
+  if (upgrade_request_)
+    keep_alive_ = false; // an upgrade that was not accepted ends here
   head_only_ = req_.method == "HEAD";
   if (auto c = conn_.lock(); c && c->last_before_shutdown(this))
     keep_alive_ = false; // the server is shutting down
@@ -499,6 +723,73 @@ void exchange::prepare(http::response& res, bool head_only_body) {
   }
 }
 
+/// True when `origin` ("scheme://host[:port]") names `host` (a Host header).
+bool same_origin(std::string_view origin, std::string_view host) {
+  auto scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos)
+    return false;
+  return http::iequals(origin.substr(scheme_end + 3), host);
+}
+
+void exchange::handshake(websocket_handlers handlers,
+                         websocket_options options) {
+  const auto& h = req_.headers;
+  const auto* key = h.find("Sec-WebSocket-Key");
+  auto refuse = [&](int status, const char* version = nullptr) {
+    http::response res;
+    res.status = status;
+    res.headers.set("Content-Type", "text/plain");
+    if (version)
+      res.headers.set("Sec-WebSocket-Version", version);
+    res.body = std::string{http::reason_phrase(status)} + "\n";
+    prepare(res);
+    finished_ = true;
+  };
+  if (req_.method != "GET" || !h.has_token("Upgrade", "websocket")
+      || !h.has_token("Connection", "upgrade") || !key || key->size() != 24)
+    return refuse(400);
+  if (const auto* v = h.find("Sec-WebSocket-Version"); !v || *v != "13")
+    return refuse(426, "13");
+  if (const auto* origin = h.find("Origin")) {
+    const auto* host = h.find("Host");
+    bool allowed = host && same_origin(*origin, *host);
+    for (const auto& o : options.allowed_origins)
+      allowed = allowed || o == "*" || http::iequals(o, *origin);
+    if (!allowed)
+      return refuse(403);
+  }
+  std::vector<std::string_view> offered; // the client's, comma-separated
+  for (std::string_view list : h.find_all("Sec-WebSocket-Protocol"))
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      auto item = list.substr(0, comma);
+      while (!item.empty() && item.front() == ' ')
+        item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ')
+        item.remove_suffix(1);
+      offered.push_back(item);
+      list = comma == std::string_view::npos ? std::string_view{}
+                                             : list.substr(comma + 1);
+    }
+  std::string chosen; // the server's favourite among them
+  for (const auto& mine : options.subprotocols)
+    if (chosen.empty()
+        && std::find(offered.begin(), offered.end(), mine) != offered.end())
+      chosen = mine;
+  http::response res;
+  res.status = 101;
+  res.headers.set("Upgrade", "websocket");
+  res.headers.set("Connection", "Upgrade");
+  res.headers.set("Sec-WebSocket-Accept", ws::accept_key(*key));
+  if (!chosen.empty())
+    res.headers.set("Sec-WebSocket-Protocol", chosen);
+  started_ = true;
+  finished_ = true;
+  http::serialize_head(res, out);
+  websocket_ = std::make_unique<websocket_setup>(
+    websocket_setup{std::move(handlers), std::move(options), chosen});
+}
+
 template <class F>
 void exchange::on_loop(F f) {
   asio::dispatch(ex_, [self = shared_from_this(), f = std::move(f)]() mutable {
@@ -507,6 +798,32 @@ void exchange::on_loop(F f) {
     f(*self);
     if (auto c = self->conn_.lock())
       c->flush();
+  });
+}
+
+template <class F>
+void ws_session::on_connection(F f) {
+  asio::dispatch(ex_, [conn = conn_, f = std::move(f)]() mutable {
+    if (auto c = conn.lock())
+      f(*c);
+  });
+}
+
+void ws_session::send_text(std::string text) {
+  on_connection([text = std::move(text)](connection& c) {
+    c.ws_send(ws::opcode::text, text);
+  });
+}
+
+void ws_session::send_binary(std::string bytes) {
+  on_connection([bytes = std::move(bytes)](connection& c) {
+    c.ws_send(ws::opcode::binary, bytes);
+  });
+}
+
+void ws_session::close(std::uint16_t code, std::string reason) {
+  on_connection([code, reason = std::move(reason)](connection& c) {
+    c.ws_close(code, reason);
   });
 }
 

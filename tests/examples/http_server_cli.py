@@ -130,6 +130,22 @@ def exercise(bin_dir, handler, loops):
         except ImportError:
             check(tag + "tornado client available (python3-tornado)", False)
 
+        try:
+            import websocket
+            ws = websocket.create_connection("ws://127.0.0.1:%d/ws" % port,
+                                             timeout=10)
+            ws.send("héllo")
+            text = ws.recv()
+            ws.send_binary(b"\x00\x01\xff" * 1000)
+            binary = ws.recv()
+            ws.ping("p")
+            ws.close()
+            check(tag + "websocket-client: text and binary echo",
+                  text == "héllo" and binary == b"\x00\x01\xff" * 1000,
+                  (text, len(binary)))
+        except ImportError:
+            check(tag + "websocket-client available (python3-websocket)", False)
+
         out = raw(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
                   b"GET /delay?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n"
                   b"GET /stream?chunks=1&size=3 HTTP/1.1\r\nHost: x\r\n"

@@ -287,7 +287,7 @@ TEST_CASE("redirects: method rules, limits and credentials across origins",
   CHECK_FALSE(forwarded.headers.contains("Cookie"));
 }
 
-TEST_CASE("gzip bodies are decoded; limits hold after decoding",
+TEST_CASE("gzip bodies are decoded, limits hold after decoding",
           "[io][http_client]") {
   std::string text(100'000, 'z');
   auto packed = gzip(text);

@@ -5,6 +5,7 @@
 
 #include <gale/io/loop.hpp>
 #include <gale/io/timers.hpp>
+#include <gale/ws/codec.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -55,6 +56,14 @@ struct server_fixture {
     return n.get_future().get();
   }
 };
+
+/// Polls `pred` for up to five seconds.
+template <class Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 500 && !pred(); ++i)
+    std::this_thread::sleep_for(10ms);
+  return pred();
+}
 
 gale::http::response text(int status, std::string body) {
   gale::http::response res;
@@ -217,7 +226,7 @@ TEST_CASE("a streamed answer waits for a slow reader", "[io][http_server]") {
   CHECK(rest.size() > pieces * piece.size());
 }
 
-TEST_CASE("long polls hold no thread; others are served meanwhile",
+TEST_CASE("long polls hold no thread, others are served meanwhile",
           "[io][http_server]") {
   gale::io::loop* loop_ptr = nullptr;
   server_fixture srv{[&](exchange_ptr x) {
@@ -278,4 +287,175 @@ TEST_CASE("connections beyond max_connections wait", "[io][http_server]") {
   a.shutdown_send();
   CHECK(a.closed_by_peer());
   CHECK(read_response(c).ends_with("GET /c ")); // accepted now
+}
+
+namespace {
+
+/// A WebSocket echo: text and binary messages come back as they came.
+void websocket_echo(exchange_ptr x, gale::io::websocket_options opts = {}) {
+  gale::io::websocket_handlers h;
+  h.on_message = [](gale::io::websocket_ptr ws, std::string m, bool binary) {
+    if (binary)
+      ws->send_binary(std::move(m));
+    else
+      ws->send_text(std::move(m));
+  };
+  x->accept_websocket(std::move(h), std::move(opts));
+}
+
+std::string handshake(const std::string& extra = {}) {
+  return "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+         "Connection: Upgrade\r\nSec-WebSocket-Key: "
+         "dGhlIHNhbXBsZSBub25jZQ==\r\n"
+         "Sec-WebSocket-Version: 13\r\n"
+         + extra + "\r\n";
+}
+
+std::string client_frame(gale::ws::opcode op, std::string_view payload,
+                         bool fin = true) {
+  std::string out;
+  gale::ws::append_frame(out, op, payload, fin,
+                         gale::ws::masking_key{1, 2, 3, 4});
+  return out;
+}
+
+/// Reads server frames off `s` until one event is complete.
+std::pair<gale::ws::event, std::string> next_event(raw_socket& s,
+                                                   gale::ws::reader& r) {
+  for (;;) {
+    auto e = r.next();
+    if (e == gale::ws::event::close)
+      return {e, std::to_string(r.close_code())};
+    if (e != gale::ws::event::need_more)
+      return {e, std::string{r.payload()}};
+    auto more = s.read_exactly(1);
+    if (more.empty())
+      return {gale::ws::event::error, "closed"};
+    r.feed(more);
+  }
+}
+
+} // namespace
+
+TEST_CASE("WebSocket: handshake, echo, ping, close", "[io][http_server][ws]") {
+  std::atomic<int> closes{0};
+  std::atomic<int> close_code{0};
+  server_fixture srv{[&](exchange_ptr x) {
+    gale::io::websocket_options opts;
+    opts.subprotocols = {"chat", "superchat"};
+    gale::io::websocket_handlers h;
+    h.on_message = [](gale::io::websocket_ptr ws, std::string m, bool binary) {
+      if (binary)
+        ws->send_binary(std::move(m));
+      else
+        ws->send_text(std::move(m));
+    };
+    h.on_close = [&](gale::io::websocket_ptr, std::uint16_t code, std::string) {
+      close_code = code;
+      ++closes;
+    };
+    x->accept_websocket(std::move(h), std::move(opts));
+  }};
+  raw_socket s{srv.port()};
+  s.send(handshake("Sec-WebSocket-Protocol: superchat, chat\r\n"));
+  auto head = s.read_until("\r\n\r\n");
+  CHECK(head.starts_with("HTTP/1.1 101 Switching Protocols"));
+  CHECK(head.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        != std::string::npos);
+  CHECK(head.find("Sec-WebSocket-Protocol: chat") != std::string::npos);
+  gale::ws::reader r{gale::ws::reader::role::client};
+  s.send(client_frame(gale::ws::opcode::text, "Hel", false)
+         + client_frame(gale::ws::opcode::ping, "are you there")
+         + client_frame(gale::ws::opcode::continuation, "lo"));
+  auto pong = next_event(s, r);
+  CHECK(pong.first == gale::ws::event::pong);
+  CHECK(pong.second == "are you there");
+  auto echo = next_event(s, r);
+  CHECK(echo.first == gale::ws::event::message);
+  CHECK(echo.second == "Hello");
+  s.send(client_frame(gale::ws::opcode::binary, std::string(70000, '\x01')));
+  CHECK(next_event(s, r).second.size() == 70000);
+  std::string bye;
+  gale::ws::append_close(bye, 1000, "bye", gale::ws::masking_key{9, 9, 9, 9});
+  s.send(bye);
+  auto closing = next_event(s, r);
+  CHECK(closing.first == gale::ws::event::close);
+  CHECK(closing.second == "1000");
+  CHECK(s.closed_by_peer());
+  CHECK(eventually([&] { return closes == 1; }));
+  CHECK(close_code == 1000);
+}
+
+TEST_CASE("WebSocket: bad handshakes and protocol errors",
+          "[io][http_server][ws]") {
+  gale::io::websocket_options small;
+  small.max_message = 1000;
+  server_fixture srv{[&](exchange_ptr x) { websocket_echo(x, small); }};
+  auto status_of = [&](const std::string& request) {
+    raw_socket s{srv.port()};
+    s.send(request);
+    auto head = s.read_until("\r\n");
+    return head.substr(0, head.find("\r\n"));
+  };
+  CHECK(status_of("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")
+        == "HTTP/1.1 400 Bad Request");
+  auto wrong_version = handshake();
+  wrong_version.replace(wrong_version.find("Version: 13"), 11, "Version: 8");
+  CHECK(status_of(wrong_version) == "HTTP/1.1 426 Upgrade Required");
+  CHECK(status_of(handshake("Origin: http://evil.example\r\n"))
+        == "HTTP/1.1 403 Forbidden");
+  CHECK(status_of(handshake("Origin: http://127.0.0.1\r\n"))
+        == "HTTP/1.1 101 Switching Protocols");
+
+  auto close_code_after = [&](const std::string& frames) {
+    raw_socket s{srv.port()};
+    s.send(handshake());
+    s.read_until("\r\n\r\n");
+    s.send(frames);
+    gale::ws::reader r{gale::ws::reader::role::client};
+    for (;;) {
+      auto [e, data] = next_event(s, r);
+      if (e == gale::ws::event::close)
+        return data;
+      if (e == gale::ws::event::error)
+        return std::string{"no close frame"};
+    }
+  };
+  // unmasked client frame: 1002
+  std::string unmasked;
+  gale::ws::append_frame(unmasked, gale::ws::opcode::text, "x");
+  CHECK(close_code_after(unmasked) == "1002");
+  CHECK(close_code_after(client_frame(gale::ws::opcode::text, "\xff\xfe"))
+        == "1007");
+  CHECK(close_code_after(
+          client_frame(gale::ws::opcode::binary, std::string(2000, 'b')))
+        == "1009");
+  // After all that the server still echoes for others.
+  raw_socket s{srv.port()};
+  s.send(handshake());
+  s.read_until("\r\n\r\n");
+  s.send(client_frame(gale::ws::opcode::text, "still here"));
+  gale::ws::reader r{gale::ws::reader::role::client};
+  CHECK(next_event(s, r).second == "still here");
+}
+
+TEST_CASE("WebSocket: a peer that stops answering pings is dropped",
+          "[io][http_server][ws]") {
+  std::atomic<int> code{0};
+  server_fixture srv{[&](exchange_ptr x) {
+    gale::io::websocket_options opts;
+    opts.ping_interval = 100ms;
+    gale::io::websocket_handlers h;
+    h.on_close = [&](gale::io::websocket_ptr, std::uint16_t c, std::string) {
+      code = c;
+    };
+    x->accept_websocket(std::move(h), opts);
+  }};
+  raw_socket s{srv.port(), 3s};
+  s.send(handshake());
+  s.read_until("\r\n\r\n");
+  auto start = std::chrono::steady_clock::now();
+  CHECK(s.read_all().size() > 0); // pings came, then the close
+  CHECK(std::chrono::steady_clock::now() - start < 1s);
+  CHECK(eventually([&] { return code == 1006; }));
 }

@@ -34,7 +34,7 @@ void drain(gale::io::loop& loop) {
 
 } // namespace
 
-TEST_CASE("several callbacks per signal run on the loop; removal works",
+TEST_CASE("several callbacks per signal run on the loop, removal works",
           "[io][signals]") {
   gale::io::loop loop;
   loop.start();

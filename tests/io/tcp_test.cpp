@@ -49,7 +49,7 @@ TEST_CASE("async_resolve finds loopback and reports unknown hosts",
   CHECK(f.get());
 }
 
-TEST_CASE("async_connect reaches a listener; refused when none listens",
+TEST_CASE("async_connect reaches a listener, refused when none listens",
           "[io][tcp]") {
   gale::io::loop loop;
   loop.start();

@@ -4,7 +4,7 @@
 
 using gale::http::fields;
 
-TEST_CASE("fields keep order and duplicates; names ignore case",
+TEST_CASE("fields keep order and duplicates, names ignore case",
           "[protocols][fields]") {
   fields f;
   f.add("Set-Cookie", "a=1");

@@ -33,7 +33,7 @@ TEST_CASE("routes match method and path, capture parameters") {
   CHECK(r.find("GET", "/nope").allowed.empty());
 }
 
-TEST_CASE("targets split into path and query; queries decode") {
+TEST_CASE("targets split into path and query, queries decode") {
   auto [path, query] = gale::http::split_target("/delay?ms=50&x=a+b%21");
   CHECK(path == "/delay");
   CHECK(query == "ms=50&x=a+b%21");

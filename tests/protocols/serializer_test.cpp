@@ -40,7 +40,7 @@ TEST_CASE("requests serialize with framing added where needed",
              + std::string(26, 'z') + "\r\n0\r\n\r\n");
 }
 
-TEST_CASE("responses serialize; bodiless statuses carry no body",
+TEST_CASE("responses serialize, bodiless statuses carry no body",
           "[protocols][serializer]") {
   gale::http::response ok;
   ok.headers.add("Content-Type", "text/plain");

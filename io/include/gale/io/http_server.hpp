@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace gale::io {
 
@@ -31,6 +32,50 @@ struct http_server_options {
   std::size_t max_connections = 10'000;
   /// Requests read ahead of their answers on one connection (pipelining).
   std::size_t max_pipelined = 16;
+};
+
+/// One WebSocket connection's sending side; calls are thread-safe and run
+/// on the server's loop.
+class websocket {
+public:
+  virtual ~websocket() = default;
+  virtual void send_text(std::string text) = 0;
+  virtual void send_binary(std::string bytes) = 0;
+  /// Starts the closing handshake (RFC 6455 7.1.2); the peer's answer, or
+  /// a timeout, then closes the connection.
+  virtual void close(std::uint16_t code = 1000, std::string reason = {}) = 0;
+  /// The subprotocol agreed on in the handshake, or "".
+  virtual const std::string& subprotocol() const noexcept = 0;
+  virtual const std::string& peer() const noexcept = 0;
+  virtual bool closed() const noexcept = 0;
+};
+
+using websocket_ptr = std::shared_ptr<websocket>;
+
+/// What a WebSocket connection does with what arrives. All run on the
+/// server's loop.
+struct websocket_handlers {
+  std::function<void(websocket_ptr)> on_open;
+  /// A whole message: `binary` false for text (valid UTF-8).
+  std::function<void(websocket_ptr, std::string message, bool binary)>
+    on_message;
+  /// Once, when the connection ends: the peer's close code (1005: none
+  /// given, 1006: the connection died without a close frame) and reason.
+  std::function<void(websocket_ptr, std::uint16_t code, std::string reason)>
+    on_close;
+};
+
+struct websocket_options {
+  /// Subprotocols this server speaks, best first; the first one the
+  /// client also offers is chosen.
+  std::vector<std::string> subprotocols;
+  /// Origins allowed besides the server's own host (a browser page from
+  /// another site gets 403). "*" allows any.
+  std::vector<std::string> allowed_origins;
+  std::uint64_t max_message = 16 * 1024 * 1024; ///< larger: close 1009
+  /// A ping after this long without traffic; a peer that does not answer
+  /// within another such interval is dead and dropped. Zero: no pings.
+  std::chrono::milliseconds ping_interval{30'000};
 };
 
 /// One request and the answer it is owed. Every member may be called from
@@ -56,8 +101,7 @@ public:
   /// Sends a piece of a streamed body; `written` runs on the loop once it
   /// left for the network (or the connection died): wait for it before
   /// producing more, and a slow reader cannot make memory grow.
-  virtual void write(std::string piece,
-                     std::function<void()> written = {}) = 0;
+  virtual void write(std::string piece, std::function<void()> written = {}) = 0;
 
   /// Ends a streamed answer.
   virtual void end() = 0;
@@ -68,6 +112,12 @@ public:
   /// The server's loop, for work that belongs with this request (timers,
   /// coroutines).
   virtual const asio::any_io_executor& executor() const noexcept = 0;
+
+  /// Answers a WebSocket opening handshake (RFC 6455 4.2) and turns the
+  /// connection into a WebSocket. A request that is not one gets 400, a
+  /// wrong version 426, a foreign Origin 403 (see `allowed_origins`).
+  virtual void accept_websocket(websocket_handlers handlers,
+                                websocket_options options = {}) = 0;
 };
 
 using exchange_ptr = std::shared_ptr<http_exchange>;
