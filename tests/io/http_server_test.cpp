@@ -2,6 +2,7 @@
 
 #include "../support/raw_socket.hpp"
 #include "http_client_fixture.hpp"
+#include "http_server_fixture.hpp"
 
 #include <gale/io/loop.hpp>
 #include <gale/io/timers.hpp>
@@ -16,46 +17,9 @@ using namespace std::chrono_literals;
 using gale::io::exchange_ptr;
 using gale::io::http_server_options;
 using gale::test::raw_socket;
+using gale::test::server_fixture;
 
 namespace {
-
-/// A server on a loop of its own, answering with `handler`.
-struct server_fixture {
-  gale::io::loop loop;
-  std::optional<gale::io::http_server> server;
-
-  explicit server_fixture(gale::io::http_handler handler,
-                          http_server_options opts = {}) {
-    loop.start();
-    std::promise<std::error_code> ready;
-    loop.post([&] {
-      server.emplace(loop.executor(), opts, std::move(handler));
-      ready.set_value(server->listen());
-    });
-    REQUIRE_FALSE(ready.get_future().get());
-  }
-
-  ~server_fixture() {
-    std::promise<void> gone;
-    loop.post([&] {
-      server.reset();
-      gone.set_value();
-    });
-    gone.get_future().wait();
-    loop.stop();
-  }
-
-  std::uint16_t port() const { return server->port(); }
-  std::string url(const std::string& path = "/") const {
-    return "http://127.0.0.1:" + std::to_string(port()) + path;
-  }
-
-  std::size_t connections() {
-    std::promise<std::size_t> n;
-    loop.post([&] { n.set_value(server->connections()); });
-    return n.get_future().get();
-  }
-};
 
 /// Polls `pred` for up to five seconds.
 template <class Pred>
