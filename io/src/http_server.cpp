@@ -75,6 +75,14 @@ public:
 
   const http::request& request() const noexcept override { return req_; }
   const std::string& peer() const noexcept override { return peer_; }
+  const std::string& remote_ip() const noexcept override { return remote_ip_; }
+  const std::string& scheme() const noexcept override { return scheme_; }
+
+  /// What trusted proxies say about the client.
+  void set_origin(std::string remote_ip, std::string scheme) {
+    remote_ip_ = std::move(remote_ip);
+    scheme_ = std::move(scheme);
+  }
 
   void respond(http::response res) override {
     on_loop([res = std::move(res)](exchange& x) mutable {
@@ -189,6 +197,8 @@ private:
   std::weak_ptr<connection> conn_;
   http::request req_;
   std::string peer_;
+  std::string remote_ip_;
+  std::string scheme_ = "http";
   bool keep_alive_;
   bool started_ = false;
   bool streaming_ = false;
@@ -269,8 +279,10 @@ public:
     : core_(std::move(core)), socket_(std::move(s)), timer_(core_->ex) {
     std::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
-    if (!ec)
-      peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    if (!ec) {
+      peer_ip_ = ep.address().to_string();
+      peer_ = peer_ip_ + ":" + std::to_string(ep.port());
+    }
     socket_.non_blocking(true, ec);
     socket_.set_option(tcp::no_delay{true}, ec);
   }
@@ -450,6 +462,7 @@ private:
     auto x = std::make_shared<exchange>(
       core_->ex, weak_from_this(), std::move(in_->current), peer_, keep_alive);
     in_->current = {};
+    set_origin(*x);
     if (in_->parser.upgrade()) {
       // The bytes after an upgrade request are not HTTP: nothing more is
       // read until the handler accepted a WebSocket (or refused).
@@ -458,6 +471,56 @@ private:
     }
     pipeline_.push_back(x);
     core_->handler(x);
+  }
+
+  bool trusted(std::string_view ip) const {
+    const auto& proxies = core_->opts.trusted_proxies;
+    return std::find(proxies.begin(), proxies.end(), ip) != proxies.end();
+  }
+
+  static bool valid_ip(std::string_view text) {
+    std::error_code ec;
+    asio::ip::make_address(std::string{text}, ec);
+    return !ec;
+  }
+
+  /// The client's address and scheme, believing trusted proxies only.
+  void set_origin(exchange& x) {
+    std::string ip = peer_ip_, scheme = "http";
+    if (trusted(peer_ip_)) {
+      const auto& h = x.request().headers;
+      auto trim = [](std::string_view v) {
+        while (!v.empty() && v.front() == ' ')
+          v.remove_prefix(1);
+        while (!v.empty() && v.back() == ' ')
+          v.remove_suffix(1);
+        return v;
+      };
+      if (const auto* real = h.find("X-Real-IP");
+          real && valid_ip(trim(*real))) {
+        ip = trim(*real);
+      } else if (const auto* fwd = h.find("X-Forwarded-For")) {
+        // Right to left: the first hop that is not one of our proxies.
+        std::string_view list = *fwd;
+        while (!list.empty()) {
+          auto comma = list.rfind(',');
+          auto item = trim(comma == list.npos ? list : list.substr(comma + 1));
+          list =
+            comma == list.npos ? std::string_view{} : list.substr(0, comma);
+          if (!valid_ip(item))
+            break; // garbage: believe nothing further
+          ip = item;
+          if (!trusted(item))
+            break;
+        }
+      }
+      if (const auto* proto = h.find("X-Forwarded-Proto")) {
+        auto p = trim(*proto);
+        if (http::iequals(p, "https"))
+          scheme = "https";
+      }
+    }
+    x.set_origin(std::move(ip), std::move(scheme));
   }
 
   /// A malformed request: its own answer after those before it, then the
@@ -681,6 +744,7 @@ private:
   }
   detail::deadline timer_;
   std::string peer_;
+  std::string peer_ip_;
   // A vector, not a deque: an empty std::deque still holds a 512-byte
   // block, and most connections are idle most of the time.
   std::vector<std::shared_ptr<exchange>> pipeline_;

@@ -423,3 +423,31 @@ TEST_CASE("WebSocket: a peer that stops answering pings is dropped",
   CHECK(std::chrono::steady_clock::now() - start < 1s);
   CHECK(eventually([&] { return code == 1006; }));
 }
+
+TEST_CASE("forwarded addresses are believed from trusted proxies only",
+          "[io][http_server]") {
+  auto origin = [](exchange_ptr x) {
+    x->respond(text(200, x->remote_ip() + " " + x->scheme()));
+  };
+  auto ask = [](server_fixture& srv, const std::string& headers) {
+    raw_socket s{srv.port()};
+    s.send("GET / HTTP/1.1\r\n" + headers + "\r\n");
+    auto r = read_response(s);
+    return r.substr(r.find("\r\n\r\n") + 4);
+  };
+  server_fixture untrusting{origin};
+  CHECK(ask(untrusting, "X-Real-IP: 10.0.0.1\r\nX-Forwarded-Proto: https\r\n")
+        == "127.0.0.1 http");
+  http_server_options opts;
+  opts.trusted_proxies = {"127.0.0.1", "10.9.9.9"};
+  server_fixture trusting{origin, opts};
+  CHECK(ask(trusting, "X-Real-IP: 10.0.0.1\r\nX-Forwarded-Proto: https\r\n")
+        == "10.0.0.1 https");
+  CHECK(ask(trusting, "X-Forwarded-For: 1.2.3.4, 10.9.9.9\r\n")
+        == "1.2.3.4 http");
+  CHECK(ask(trusting, "X-Real-IP: not-an-ip\r\nX-Forwarded-Proto: gopher\r\n")
+        == "127.0.0.1 http");
+  CHECK(ask(trusting, "X-Forwarded-For: 1.2.3.4, garbage\r\n")
+        == "127.0.0.1 http");
+  CHECK(ask(trusting, "X-Forwarded-For: ::1\r\n") == "::1 http");
+}

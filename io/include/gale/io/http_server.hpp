@@ -32,6 +32,9 @@ struct http_server_options {
   std::size_t max_connections = 10'000;
   /// Requests read ahead of their answers on one connection (pipelining).
   std::size_t max_pipelined = 16;
+  /// Proxies (IP addresses) whose X-Real-IP, X-Forwarded-For and
+  /// X-Forwarded-Proto are believed; empty: nobody's (the default).
+  std::vector<std::string> trusted_proxies;
 };
 
 /// One WebSocket connection's sending side; calls are thread-safe and run
@@ -89,6 +92,15 @@ public:
 
   /// The peer's address, "ip:port".
   virtual const std::string& peer() const noexcept = 0;
+
+  /// The client's IP address: the peer's, or the one a trusted proxy
+  /// reports (X-Real-IP, else the last address in X-Forwarded-For that is
+  /// not a trusted proxy). Invalid values are ignored.
+  virtual const std::string& remote_ip() const noexcept = 0;
+
+  /// "http", or what a trusted proxy says in X-Forwarded-Proto ("http" or
+  /// "https"; other values are ignored).
+  virtual const std::string& scheme() const noexcept = 0;
 
   /// Answers with `res` whole. Content-Length is set from the body; a
   /// HEAD request gets the head alone.
