@@ -10,9 +10,13 @@
 #include <gale/io/tcp.hpp>
 
 #include <asio/dispatch.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/error.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/write.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <unordered_set>
 #include <vector>
@@ -257,6 +261,7 @@ struct http_server::core : std::enable_shared_from_this<core> {
   tcp::acceptor acceptor;
   std::uint16_t port = 0;
   std::unordered_set<connection_ptr> connections;
+  std::unique_ptr<asio::ssl::context> tls; ///< set for HTTPS
   bool accepting = false;
   bool shutting_down = false;
   std::function<void()> on_drained;
@@ -283,13 +288,24 @@ public:
       peer_ip_ = ep.address().to_string();
       peer_ = peer_ip_ + ":" + std::to_string(ep.port());
     }
-    socket_.non_blocking(true, ec);
     socket_.set_option(tcp::no_delay{true}, ec);
+    if (core_->tls)
+      tls_ =
+        std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *core_->tls);
+    else
+      socket_.non_blocking(true, ec);
   }
 
   void start() {
-    arm_header_timeout();
-    wait_readable();
+    arm_header_timeout(); // also bounds the TLS handshake
+    if (!tls_)
+      return wait_readable();
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          [self = shared_from_this()](std::error_code ec) {
+                            if (ec || self->closed_)
+                              return self->close();
+                            self->wait_readable();
+                          });
   }
 
   /// Ends the connection now; exchanges in flight learn it is gone.
@@ -371,6 +387,8 @@ private:
         || (ws_ && ws_->close_received))
       return;
     reading_ = true;
+    if (tls_)
+      return read_tls();
     // Waiting for readiness, not reading: no buffer is held while idle.
     socket_.async_wait(tcp::socket::wait_read,
                        [self = shared_from_this()](std::error_code ec) {
@@ -381,6 +399,50 @@ private:
                            return self->close();
                          self->on_readable();
                        });
+  }
+
+  /// TLS decrypts into a buffer of the connection's own, held while a
+  /// read is pending (an idle TLS connection costs this much more).
+  void read_tls() {
+    if (!tls_buffer_)
+      tls_buffer_ = std::make_unique<std::array<char, 16 * 1024>>();
+    tls_->async_read_some(
+      asio::buffer(*tls_buffer_),
+      [self = shared_from_this()](std::error_code ec, std::size_t n) {
+        self->reading_ = false;
+        if (self->closed_)
+          return;
+        bool eof =
+          ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+        if (ec && !eof)
+          return self->close();
+        std::string_view bytes{self->tls_buffer_->data(), n};
+        self->consume(bytes, eof);
+      });
+  }
+
+  /// Sends `out_` through TLS or the plain socket.
+  template <class Handler>
+  void send_out(Handler&& h) {
+    if (tls_)
+      asio::async_write(*tls_, asio::buffer(out_), std::forward<Handler>(h));
+    else
+      asio::async_write(socket_, asio::buffer(out_), std::forward<Handler>(h));
+  }
+
+  /// Hands bytes read to the WebSocket reader or the HTTP parser.
+  void consume(std::string_view bytes, bool eof) {
+    if (!bytes.empty()) {
+      if (ws_)
+        ws_->reader.feed(bytes);
+      else
+        incoming().parser.feed(bytes);
+    }
+    if (ws_)
+      return eof ? close() : ws_pump();
+    if (eof)
+      incoming().parser.feed_eof();
+    pump(eof);
   }
 
   void on_readable() {
@@ -405,11 +467,7 @@ private:
       if (n < http_server::core::read_buffer_size)
         break;
     }
-    if (ws_)
-      return eof ? close() : ws_pump();
-    if (eof)
-      incoming().parser.feed_eof();
-    pump(eof);
+    consume({}, eof);
   }
 
   /// Turns parsed bytes into exchanges.
@@ -542,19 +600,17 @@ private:
     writing_ = true;
     out_.swap(front.out);
     callbacks_.swap(front.callbacks);
-    asio::async_write(
-      socket_, asio::buffer(out_),
-      [self = shared_from_this()](std::error_code ec, std::size_t) {
-        self->writing_ = false;
-        std::string{}.swap(self->out_); // nothing kept idle
-        auto cbs = std::move(self->callbacks_);
-        self->callbacks_.clear();
-        for (auto& cb : cbs)
-          cb();
-        if (ec)
-          return self->close();
-        self->flush();
-      });
+    send_out([self = shared_from_this()](std::error_code ec, std::size_t) {
+      self->writing_ = false;
+      std::string{}.swap(self->out_); // nothing kept idle
+      auto cbs = std::move(self->callbacks_);
+      self->callbacks_.clear();
+      for (auto& cb : cbs)
+        cb();
+      if (ec)
+        return self->close();
+      self->flush();
+    });
   }
 
 public:
@@ -745,6 +801,8 @@ private:
   detail::deadline timer_;
   std::string peer_;
   std::string peer_ip_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
+  std::unique_ptr<std::array<char, 16 * 1024>> tls_buffer_;
   // A vector, not a deque: an empty std::deque still holds a 512-byte
   // block, and most connections are idle most of the time.
   std::vector<std::shared_ptr<exchange>> pipeline_;
@@ -943,6 +1001,20 @@ http_server::~http_server() {
 
 std::error_code http_server::listen() {
   std::error_code ec;
+  const auto& o = core_->opts;
+  if (!o.tls_certificate_file.empty() || !o.tls_private_key_file.empty()) {
+    auto ctx =
+      std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(
+      asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2
+      | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1
+      | asio::ssl::context::no_tlsv1_1);
+    if (ctx->use_certificate_chain_file(o.tls_certificate_file, ec)
+        || ctx->use_private_key_file(o.tls_private_key_file,
+                                     asio::ssl::context::pem, ec))
+      return ec;
+    core_->tls = std::move(ctx);
+  }
   core_->acceptor = io::listen(core_->ex, core_->opts.host, core_->opts.port,
                                ec, 4096, core_->opts.reuse_port);
   if (ec)

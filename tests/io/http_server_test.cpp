@@ -1,5 +1,6 @@
 #include "gale/io/http_server.hpp"
 
+#include "../support/certificate.hpp"
 #include "../support/raw_socket.hpp"
 #include "http_client_fixture.hpp"
 #include "http_server_fixture.hpp"
@@ -450,4 +451,46 @@ TEST_CASE("forwarded addresses are believed from trusted proxies only",
   CHECK(ask(trusting, "X-Forwarded-For: 1.2.3.4, garbage\r\n")
         == "127.0.0.1 http");
   CHECK(ask(trusting, "X-Forwarded-For: ::1\r\n") == "::1 http");
+}
+
+TEST_CASE("HTTPS: the server speaks TLS with its certificate and key",
+          "[io][http_server][tls]") {
+  char pattern[] = "/tmp/gale-tls-XXXXXX";
+  std::filesystem::path dir = mkdtemp(pattern);
+  auto files = gale::test::make_certificate(dir);
+  http_server_options opts;
+  opts.tls_certificate_file = files.certificate;
+  opts.tls_private_key_file = files.private_key;
+  server_fixture srv{echo, opts};
+  gale::test::client_fixture c;
+  auto https = "https://localhost:" + std::to_string(srv.port());
+  for (int i = 0; i < 3; ++i) {
+    gale::io::http_request req;
+    req.url = https + "/secure";
+    req.ca_file = files.certificate;
+    auto [ec, res] = c.fetch(req);
+    REQUIRE_FALSE(ec);
+    CHECK(res.body == "GET /secure ");
+  }
+  CHECK(srv.connections() == 1); // kept alive over TLS
+  // Plain HTTP on the TLS port: the handshake fails, the server goes on.
+  auto [ec, res] = c.fetch(srv.url("/plain"));
+  CHECK(ec);
+  gale::io::http_request again;
+  again.url = https + "/after";
+  again.ca_file = files.certificate;
+  CHECK(c.fetch(again).second.body == "GET /after ");
+  std::filesystem::remove_all(dir);
+
+  http_server_options missing;
+  missing.tls_certificate_file = "/nonexistent.pem";
+  missing.tls_private_key_file = "/nonexistent.key";
+  gale::io::loop loop;
+  loop.start();
+  std::promise<std::error_code> result;
+  loop.post([&] {
+    gale::io::http_server s{loop.executor(), missing, echo};
+    result.set_value(s.listen());
+  });
+  CHECK(result.get_future().get());
 }

@@ -4,6 +4,7 @@
 // certificate made at start-up (openssl), a few static files, a redirect,
 // gzip. Stopped (SIGQUIT, then SIGKILL) when the object goes.
 
+#include "certificate.hpp"
 #include "scripted_server.hpp"
 
 #include <asio/connect.hpp>
@@ -52,7 +53,7 @@ public:
     write(dir_ / "www" / "index.html", index_body());
     write(dir_ / "www" / "big.txt", big_body());
     write(dir_ / "www" / "sub" / "page.txt", "sub page\n");
-    make_certificate();
+    make_certificate(dir_);
     write(dir_ / "nginx.conf", config());
     pid_ = fork();
     if (pid_ == 0) {
@@ -108,16 +109,6 @@ private:
   static void write(const std::filesystem::path& p, const std::string& text) {
     std::ofstream out{p, std::ios::binary};
     out << text;
-  }
-
-  void make_certificate() const {
-    auto cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
-               "/CN=localhost -addext "
-               "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "
-               + (dir_ / "key.pem").string() + " -out "
-               + (dir_ / "cert.pem").string() + " 2>/dev/null";
-    if (std::system(cmd.c_str()) != 0)
-      throw std::runtime_error("openssl could not make a test certificate");
   }
 
   std::string config() const {

@@ -32,6 +32,10 @@ struct http_server_options {
   std::size_t max_connections = 10'000;
   /// Requests read ahead of their answers on one connection (pipelining).
   std::size_t max_pipelined = 16;
+  /// TLS: a PEM certificate chain and its private key. Both empty: plain
+  /// HTTP.
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
   /// Proxies (IP addresses) whose X-Real-IP, X-Forwarded-For and
   /// X-Forwarded-Proto are believed; empty: nobody's (the default).
   std::vector<std::string> trusted_proxies;
@@ -154,7 +158,8 @@ public:
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
-  /// Binds and starts accepting. Errors: the socket's (address in use...).
+  /// Binds and starts accepting. Errors: the socket's (address in use...),
+  /// or OpenSSL's for a certificate or key that cannot be loaded.
   std::error_code listen();
 
   /// The port bound by `listen`.
