@@ -284,14 +284,11 @@ public:
     : core_(std::move(core)), socket_(std::move(s)), timer_(core_->ex) {
     std::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
-    if (!ec) {
-      peer_ip_ = ep.address().to_string();
-      peer_ = peer_ip_ + ":" + std::to_string(ep.port());
-    }
+    if (!ec)
+      remote_ = ep;
     socket_.set_option(tcp::no_delay{true}, ec);
     if (core_->tls)
-      tls_ =
-        std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *core_->tls);
+      tls_.reset(new tls_state{{socket_, *core_->tls}, {}});
     else
       socket_.non_blocking(true, ec);
   }
@@ -300,12 +297,13 @@ public:
     arm_header_timeout(); // also bounds the TLS handshake
     if (!tls_)
       return wait_readable();
-    tls_->async_handshake(asio::ssl::stream_base::server,
-                          [self = shared_from_this()](std::error_code ec) {
-                            if (ec || self->closed_)
-                              return self->close();
-                            self->wait_readable();
-                          });
+    tls_->stream.async_handshake(
+      asio::ssl::stream_base::server,
+      [self = shared_from_this()](std::error_code ec) {
+        if (ec || self->closed_)
+          return self->close();
+        self->wait_readable();
+      });
   }
 
   /// Ends the connection now; exchanges in flight learn it is gone.
@@ -404,10 +402,8 @@ private:
   /// TLS decrypts into a buffer of the connection's own, held while a
   /// read is pending (an idle TLS connection costs this much more).
   void read_tls() {
-    if (!tls_buffer_)
-      tls_buffer_ = std::make_unique<std::array<char, 16 * 1024>>();
-    tls_->async_read_some(
-      asio::buffer(*tls_buffer_),
+    tls_->stream.async_read_some(
+      asio::buffer(tls_->buffer),
       [self = shared_from_this()](std::error_code ec, std::size_t n) {
         self->reading_ = false;
         if (self->closed_)
@@ -416,7 +412,7 @@ private:
           ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
         if (ec && !eof)
           return self->close();
-        std::string_view bytes{self->tls_buffer_->data(), n};
+        std::string_view bytes{self->tls_->buffer.data(), n};
         self->consume(bytes, eof);
       });
   }
@@ -425,7 +421,8 @@ private:
   template <class Handler>
   void send_out(Handler&& h) {
     if (tls_)
-      asio::async_write(*tls_, asio::buffer(out_), std::forward<Handler>(h));
+      asio::async_write(tls_->stream, asio::buffer(out_),
+                        std::forward<Handler>(h));
     else
       asio::async_write(socket_, asio::buffer(out_), std::forward<Handler>(h));
   }
@@ -518,7 +515,7 @@ private:
     if (!keep_alive)
       closing_ = true;
     auto x = std::make_shared<exchange>(
-      core_->ex, weak_from_this(), std::move(in_->current), peer_, keep_alive);
+      core_->ex, weak_from_this(), std::move(in_->current), peer(), keep_alive);
     in_->current = {};
     set_origin(*x);
     if (in_->parser.upgrade()) {
@@ -529,6 +526,10 @@ private:
     }
     pipeline_.push_back(x);
     core_->handler(x);
+  }
+
+  std::string peer() const {
+    return remote_.address().to_string() + ":" + std::to_string(remote_.port());
   }
 
   bool trusted(std::string_view ip) const {
@@ -544,8 +545,8 @@ private:
 
   /// The client's address and scheme, believing trusted proxies only.
   void set_origin(exchange& x) {
-    std::string ip = peer_ip_, scheme = "http";
-    if (trusted(peer_ip_)) {
+    std::string ip = remote_.address().to_string(), scheme = "http";
+    if (trusted(ip)) {
       const auto& h = x.request().headers;
       auto trim = [](std::string_view v) {
         while (!v.empty() && v.front() == ' ')
@@ -620,7 +621,7 @@ public:
   void ws_send(ws::opcode op, std::string_view payload) {
     if (!ws_ || ws_->close_sent || closed_)
       return;
-    ws::append_frame(ws_out_, op, payload);
+    ws::append_frame(ws_->out, op, payload);
     ws_flush();
   }
 
@@ -628,7 +629,7 @@ public:
   void ws_close(std::uint16_t code, std::string_view reason) {
     if (!ws_ || ws_->close_sent || closed_)
       return;
-    ws::append_close(ws_out_, code, reason);
+    ws::append_close(ws_->out, code, reason);
     ws_->close_sent = true;
     // A peer that never answers our close is not waited for long.
     timer_.arm(std::chrono::seconds{5},
@@ -647,13 +648,14 @@ private:
     bool awaiting_pong = false;
     std::uint16_t code = 1006; ///< what on_close reports
     std::string reason;
+    std::string out; ///< frames waiting to be written
   };
 
   void start_websocket(exchange::websocket_setup setup) {
     closing_ = false;
     timer_.cancel();
     auto session = std::make_shared<ws_session>(core_->ex, weak_from_this(),
-                                                setup.subprotocol, peer_);
+                                                setup.subprotocol, peer());
     ws_ = std::make_unique<ws_state>(
       ws_state{ws::reader{ws::reader::role::server, setup.options.max_message},
                std::move(setup.handlers),
@@ -663,6 +665,7 @@ private:
                false,
                false,
                1006,
+               {},
                {}});
     if (in_) { // bytes the client sent right after its handshake
       ws_->reader.feed(in_->parser.remaining());
@@ -711,9 +714,9 @@ private:
         st.reason = std::string{st.reader.close_reason()};
         if (!st.close_sent) { // echo the code, as RFC 6455 5.5.1 asks
           if (st.code == 1005)
-            ws::append_frame(ws_out_, ws::opcode::close, {});
+            ws::append_frame(ws_->out, ws::opcode::close, {});
           else
-            ws::append_close(ws_out_, st.code, {});
+            ws::append_close(ws_->out, st.code, {});
           st.close_sent = true;
         }
         return ws_flush();
@@ -732,13 +735,13 @@ private:
   void ws_flush() {
     if (writing_ || closed_)
       return;
-    if (ws_out_.empty()) {
+    if (ws_->out.empty()) {
       if (ws_->close_sent && ws_->close_received)
         close(); // both closes exchanged: the server closes TCP first
       return;
     }
     writing_ = true;
-    out_.swap(ws_out_);
+    out_.swap(ws_->out);
     asio::async_write(
       socket_, asio::buffer(out_),
       [self = shared_from_this()](std::error_code ec, std::size_t) {
@@ -790,7 +793,6 @@ private:
   };
   std::unique_ptr<incoming_request> in_;
   std::unique_ptr<ws_state> ws_; ///< set once the connection is a WebSocket
-  std::string ws_out_;           ///< frames waiting to be written
 
   incoming_request& incoming() {
     if (!in_)
@@ -799,10 +801,13 @@ private:
     return *in_;
   }
   detail::deadline timer_;
-  std::string peer_;
-  std::string peer_ip_;
-  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
-  std::unique_ptr<std::array<char, 16 * 1024>> tls_buffer_;
+  tcp::endpoint remote_; ///< the peer; its texts are made per request
+  /// HTTPS only: the TLS stream, and the buffer it decrypts into.
+  struct tls_state {
+    asio::ssl::stream<tcp::socket&> stream;
+    std::array<char, 16 * 1024> buffer;
+  };
+  std::unique_ptr<tls_state> tls_;
   // A vector, not a deque: an empty std::deque still holds a 512-byte
   // block, and most connections are idle most of the time.
   std::vector<std::shared_ptr<exchange>> pipeline_;
