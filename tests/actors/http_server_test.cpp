@@ -1,6 +1,8 @@
 // Server handlers in the coroutine and actor styles, through the testing
 // helper that users get for their own handlers.
+#include "../support/raw_socket.hpp"
 #include "gale/http/server.hpp"
+#include "gale/http/websocket.hpp"
 #include "gale/testing/http_test_server.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -10,6 +12,11 @@
 
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+
+#include <gale/ws/codec.hpp>
+
+#include <atomic>
+#include <thread>
 
 using namespace std::chrono_literals;
 using gale::http::response;
@@ -105,4 +112,82 @@ TEST_CASE("the testing helper runs a coroutine against the server",
       }(),
       100ms),
     gale::error);
+}
+
+namespace {
+
+/// A raw WebSocket client for the tests: handshake, masked frames, reads.
+struct ws_client {
+  gale::test::raw_socket socket;
+  gale::ws::reader reader{gale::ws::reader::role::client};
+
+  explicit ws_client(std::uint16_t port) : socket(port) {
+    socket.send("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n");
+    socket.read_until("\r\n\r\n");
+  }
+
+  void send(std::string_view text) {
+    std::string frame;
+    gale::ws::append_frame(frame, gale::ws::opcode::text, text, true,
+                           gale::ws::masking_key{5, 6, 7, 8});
+    socket.send(frame);
+  }
+
+  std::string receive() {
+    for (;;) {
+      if (reader.next() == gale::ws::event::message)
+        return std::string{reader.payload()};
+      auto more = socket.read_exactly(1);
+      if (more.empty())
+        return "(closed)";
+      reader.feed(more);
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE("WebSocket connections as actors, and broadcast to a group",
+          "[actors][http_server][ws]") {
+  // One actor per connection; every message goes to the whole room.
+  auto room = std::make_shared<gale::http::websocket_group>();
+  std::atomic<int> actors_alive{0};
+  std::unique_ptr<http_test_server> srv;
+  srv = std::make_unique<http_test_server>([&](gale::io::exchange_ptr x) {
+    x->accept_websocket(
+      gale::http::actor_per_connection([&](gale::io::websocket_ptr) {
+        return srv->system().spawn([&, room](caf::event_based_actor* self) {
+          ++actors_alive;
+          self->attach_functor([&] { --actors_alive; });
+          return caf::behavior{
+            [room](gale::http::ws_open_atom, gale::io::websocket_ptr ws) {
+              room->add(ws);
+              ws->send_text("welcome");
+            },
+            [room](gale::http::ws_message_atom, gale::io::websocket_ptr,
+                   std::string& text, bool) { room->broadcast_text(text); },
+            [room](gale::http::ws_closed_atom, gale::io::websocket_ptr ws,
+                   std::uint16_t, std::string&) { room->remove(ws); },
+          };
+        });
+      }));
+  });
+  {
+    ws_client alice{srv->port()};
+    ws_client bob{srv->port()};
+    CHECK(alice.receive() == "welcome");
+    CHECK(bob.receive() == "welcome");
+    alice.send("hi from alice");
+    CHECK(alice.receive() == "hi from alice");
+    CHECK(bob.receive() == "hi from alice");
+    CHECK(actors_alive == 2);
+  }
+  // Both clients went away: their actors end, the room empties.
+  for (int i = 0; i < 500 && actors_alive > 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(actors_alive == 0);
+  CHECK(room->broadcast_text("anyone?") == 0);
 }

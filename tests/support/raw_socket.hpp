@@ -12,7 +12,9 @@
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
+#include <cerrno>
 #include <string>
+#include <utility>
 
 namespace gale::test {
 

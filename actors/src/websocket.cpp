@@ -1,0 +1,112 @@
+#include "gale/http/websocket.hpp"
+
+#include <caf/send.hpp>
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace gale::http {
+
+io::websocket_handlers to_actor(caf::actor handler) {
+  io::websocket_handlers h;
+  h.on_open = [handler](io::websocket_ptr ws) {
+    caf::anon_send(handler, ws_open_atom::value, std::move(ws));
+  };
+  h.on_message = [handler](io::websocket_ptr ws, std::string message,
+                           bool binary) {
+    caf::anon_send(handler, ws_message_atom::value, std::move(ws),
+                   std::move(message), binary);
+  };
+  h.on_close = [handler](io::websocket_ptr ws, std::uint16_t code,
+                         std::string reason) {
+    caf::anon_send(handler, ws_closed_atom::value, std::move(ws), code,
+                   std::move(reason));
+  };
+  return h;
+}
+
+io::websocket_handlers
+actor_per_connection(std::function<caf::actor(io::websocket_ptr)> spawn) {
+  // Each connection's actor. The handlers may serve many connections, on
+  // several loops: a table, locked briefly.
+  struct table {
+    std::mutex mutex;
+    std::unordered_map<const io::websocket*, caf::actor> actors;
+
+    caf::actor find(const io::websocket_ptr& ws) {
+      std::lock_guard guard{mutex};
+      auto i = actors.find(ws.get());
+      return i == actors.end() ? caf::actor{} : i->second;
+    }
+  };
+  auto t = std::make_shared<table>();
+  io::websocket_handlers h;
+  h.on_open = [spawn = std::move(spawn), t](io::websocket_ptr ws) {
+    auto actor = spawn(ws);
+    {
+      std::lock_guard guard{t->mutex};
+      t->actors[ws.get()] = actor;
+    }
+    caf::anon_send(actor, ws_open_atom::value, std::move(ws));
+  };
+  h.on_message = [t](io::websocket_ptr ws, std::string message, bool binary) {
+    if (auto actor = t->find(ws))
+      caf::anon_send(actor, ws_message_atom::value, std::move(ws),
+                     std::move(message), binary);
+  };
+  h.on_close = [t](io::websocket_ptr ws, std::uint16_t code,
+                   std::string reason) {
+    caf::actor actor;
+    {
+      std::lock_guard guard{t->mutex};
+      auto i = t->actors.find(ws.get());
+      if (i == t->actors.end())
+        return;
+      actor = std::move(i->second);
+      t->actors.erase(i);
+    }
+    caf::anon_send(actor, ws_closed_atom::value, std::move(ws), code,
+                   std::move(reason));
+    caf::anon_send_exit(actor, caf::exit_reason::normal);
+  };
+  return h;
+}
+
+void websocket_group::add(io::websocket_ptr ws) {
+  std::lock_guard guard{mutex_};
+  members_.insert(std::move(ws));
+}
+
+void websocket_group::remove(const io::websocket_ptr& ws) {
+  std::lock_guard guard{mutex_};
+  members_.erase(ws);
+}
+
+std::size_t websocket_group::size() const {
+  std::lock_guard guard{mutex_};
+  return members_.size();
+}
+
+template <class Send>
+std::size_t websocket_group::each(Send send) {
+  std::vector<io::websocket_ptr> live;
+  {
+    std::lock_guard guard{mutex_};
+    std::erase_if(members_, [](const auto& ws) { return ws->closed(); });
+    live.assign(members_.begin(), members_.end());
+  }
+  for (auto& ws : live) // sends outside the lock: they only post
+    send(*ws);
+  return live.size();
+}
+
+std::size_t websocket_group::broadcast_text(const std::string& text) {
+  return each([&](io::websocket& ws) { ws.send_text(text); });
+}
+
+std::size_t websocket_group::broadcast_binary(const std::string& bytes) {
+  return each([&](io::websocket& ws) { ws.send_binary(bytes); });
+}
+
+} // namespace gale::http
