@@ -1,6 +1,7 @@
 #include "gale/io/http_server.hpp"
 
 #include "deadline.hpp"
+#include "ws_protocol.hpp"
 
 #include <gale/http/error.hpp>
 #include <gale/http/fields.hpp>
@@ -382,7 +383,7 @@ private:
   void wait_readable() {
     if (reading_ || closed_
         || (!ws_ && (closing_ || pipeline_.size() >= core_->opts.max_pipelined))
-        || (ws_ && ws_->close_received))
+        || (ws_ && ws_->protocol.close_received))
       return;
     reading_ = true;
     if (tls_)
@@ -431,7 +432,7 @@ private:
   void consume(std::string_view bytes, bool eof) {
     if (!bytes.empty()) {
       if (ws_)
-        ws_->reader.feed(bytes);
+        ws_->protocol.feed(bytes);
       else
         incoming().parser.feed(bytes);
     }
@@ -458,7 +459,7 @@ private:
       if (ec)
         return close();
       if (ws_)
-        ws_->reader.feed({buf, n});
+        ws_->protocol.feed({buf, n});
       else
         incoming().parser.feed({buf, n});
       if (n < http_server::core::read_buffer_size)
@@ -619,18 +620,17 @@ public:
 
   /// Queues a frame and sends it (from the session, on the loop).
   void ws_send(ws::opcode op, std::string_view payload) {
-    if (!ws_ || ws_->close_sent || closed_)
+    if (!ws_ || closed_)
       return;
-    ws::append_frame(ws_->out, op, payload);
+    ws_->protocol.send(op, payload);
     ws_flush();
   }
 
   /// Starts the closing handshake: our close frame, then the peer's.
   void ws_close(std::uint16_t code, std::string_view reason) {
-    if (!ws_ || ws_->close_sent || closed_)
+    if (!ws_ || ws_->protocol.close_sent || closed_)
       return;
-    ws::append_close(ws_->out, code, reason);
-    ws_->close_sent = true;
+    ws_->protocol.close(code, reason);
     // A peer that never answers our close is not waited for long.
     timer_.arm(std::chrono::seconds{5},
                [self = shared_from_this()] { self->close(); });
@@ -639,16 +639,10 @@ public:
 
 private:
   struct ws_state {
-    ws::reader reader;
+    detail::ws_protocol protocol;
     websocket_handlers handlers;
     websocket_options options;
     std::shared_ptr<ws_session> session;
-    bool close_sent = false;
-    bool close_received = false;
-    bool awaiting_pong = false;
-    std::uint16_t code = 1006; ///< what on_close reports
-    std::string reason;
-    std::string out; ///< frames waiting to be written
   };
 
   void start_websocket(exchange::websocket_setup setup) {
@@ -657,18 +651,10 @@ private:
     auto session = std::make_shared<ws_session>(core_->ex, weak_from_this(),
                                                 setup.subprotocol, peer());
     ws_ = std::make_unique<ws_state>(
-      ws_state{ws::reader{ws::reader::role::server, setup.options.max_message},
-               std::move(setup.handlers),
-               std::move(setup.options),
-               session,
-               false,
-               false,
-               false,
-               1006,
-               {},
-               {}});
+      ws_state{detail::ws_protocol{false, setup.options.max_message},
+               std::move(setup.handlers), std::move(setup.options), session});
     if (in_) { // bytes the client sent right after its handshake
-      ws_->reader.feed(in_->parser.remaining());
+      ws_->protocol.feed(in_->parser.remaining());
       in_.reset();
     }
     std::vector<std::shared_ptr<exchange>>{}.swap(pipeline_);
@@ -680,13 +666,13 @@ private:
   }
 
   void arm_ping() {
-    if (ws_->options.ping_interval.count() <= 0 || ws_->close_sent)
+    if (ws_->options.ping_interval.count() <= 0 || ws_->protocol.close_sent)
       return;
     timer_.arm(ws_->options.ping_interval, [self = shared_from_this()] {
-      auto& st = *self->ws_;
-      if (st.awaiting_pong) // no pong for a whole interval: dead peer
+      auto& p = self->ws_->protocol;
+      if (p.awaiting_pong) // no pong for a whole interval: dead peer
         return self->close();
-      st.awaiting_pong = true;
+      p.awaiting_pong = true;
       self->ws_send(ws::opcode::ping, {});
       self->arm_ping();
     });
@@ -694,70 +680,41 @@ private:
 
   void ws_pump() {
     auto& st = *ws_;
-    for (;;) {
-      switch (st.reader.next()) {
-      case ws::event::need_more: return wait_readable();
-      case ws::event::message:
-        if (st.handlers.on_message)
-          st.handlers.on_message(st.session, std::string{st.reader.payload()},
-                                 st.reader.type() == ws::opcode::binary);
-        if (closed_ || !ws_)
-          return;
-        break;
-      case ws::event::ping:
-        ws_send(ws::opcode::pong, st.reader.payload());
-        break;
-      case ws::event::pong: st.awaiting_pong = false; break;
-      case ws::event::close:
-        st.close_received = true;
-        st.code = st.reader.close_code();
-        st.reason = std::string{st.reader.close_reason()};
-        if (!st.close_sent) { // echo the code, as RFC 6455 5.5.1 asks
-          if (st.code == 1005)
-            ws::append_frame(ws_->out, ws::opcode::close, {});
-          else
-            ws::append_close(ws_->out, st.code, {});
-          st.close_sent = true;
-        }
-        return ws_flush();
-      case ws::event::error: {
-        auto code = ws::close_code_for(st.reader.error());
-        ws_close(code, st.reader.error().message());
-        st.close_received = true; // nothing more is read
-        st.code = code;
-        st.reason = st.reader.error().message();
-        return;
-      }
-      }
-    }
+    bool read_on = st.protocol.pump(st.session, st.handlers,
+                                    [this] { return !closed_ && ws_; });
+    if (closed_ || !ws_)
+      return;
+    if (read_on)
+      wait_readable();
+    ws_flush();
   }
 
   void ws_flush() {
     if (writing_ || closed_)
       return;
-    if (ws_->out.empty()) {
-      if (ws_->close_sent && ws_->close_received)
+    auto& p = ws_->protocol;
+    if (p.out.empty()) {
+      if (p.done())
         close(); // both closes exchanged: the server closes TCP first
       return;
     }
     writing_ = true;
-    out_.swap(ws_->out);
-    asio::async_write(
-      socket_, asio::buffer(out_),
-      [self = shared_from_this()](std::error_code ec, std::size_t) {
-        self->writing_ = false;
-        std::string{}.swap(self->out_);
-        if (ec)
-          return self->close();
-        self->ws_flush();
-      });
+    out_.swap(p.out);
+    send_out([self = shared_from_this()](std::error_code ec, std::size_t) {
+      self->writing_ = false;
+      std::string{}.swap(self->out_);
+      if (ec)
+        return self->close();
+      self->ws_flush();
+    });
   }
 
   void end_websocket() {
     auto st = std::move(ws_);
     st->session->gone_ = true;
     if (st->handlers.on_close)
-      st->handlers.on_close(st->session, st->code, std::move(st->reason));
+      st->handlers.on_close(st->session, st->protocol.code,
+                            std::move(st->protocol.reason));
   }
 
   /// Gives back what an idle connection does not need: the parser's

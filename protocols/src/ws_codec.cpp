@@ -30,6 +30,8 @@ public:
     case errc::invalid_close_code: return "invalid close code";
     case errc::invalid_utf8: return "text is not valid UTF-8";
     case errc::message_too_big: return "message too big";
+    case errc::bad_upgrade: return "the server did not upgrade to WebSocket";
+    case errc::invalid_accept: return "wrong Sec-WebSocket-Accept";
     }
     return "unknown gale.ws error " + std::to_string(code);
   }

@@ -1,12 +1,15 @@
 #include "gale/io/http_server.hpp"
 
 #include "../support/certificate.hpp"
+#include "../support/ports.hpp"
 #include "../support/raw_socket.hpp"
 #include "http_client_fixture.hpp"
 #include "http_server_fixture.hpp"
 
 #include <gale/io/loop.hpp>
+#include <gale/http/error.hpp>
 #include <gale/io/timers.hpp>
+#include <gale/io/websocket_client.hpp>
 #include <gale/ws/codec.hpp>
 
 #include <catch2/catch.hpp>
@@ -493,4 +496,95 @@ TEST_CASE("HTTPS: the server speaks TLS with its certificate and key",
     result.set_value(s.listen());
   });
   CHECK(result.get_future().get());
+}
+
+TEST_CASE("WebSocket client: echo, subprotocol, close, TLS, refusals",
+          "[io][http_server][ws][ws_client]") {
+  char pattern[] = "/tmp/gale-wss-XXXXXX";
+  std::filesystem::path dir = mkdtemp(pattern);
+  auto files = gale::test::make_certificate(dir);
+  http_server_options tls_opts;
+  tls_opts.tls_certificate_file = files.certificate;
+  tls_opts.tls_private_key_file = files.private_key;
+  std::atomic<int> server_close_code{0};
+  auto handler = [&](exchange_ptr x) {
+    if (x->request().target != "/ws")
+      return x->respond(text(404, "no"));
+    gale::io::websocket_options opts;
+    opts.subprotocols = {"echo"};
+    gale::io::websocket_handlers h;
+    h.on_message = [](gale::io::websocket_ptr ws, std::string m, bool binary) {
+      binary ? ws->send_binary(std::move(m)) : ws->send_text(std::move(m));
+    };
+    h.on_close = [&](gale::io::websocket_ptr, std::uint16_t code, std::string) {
+      server_close_code = code;
+    };
+    x->accept_websocket(std::move(h), std::move(opts));
+  };
+  server_fixture plain{handler};
+  server_fixture secure{handler, tls_opts};
+  gale::io::loop loop;
+  loop.start();
+
+  struct received {
+    std::promise<std::string> text, binary;
+    std::promise<std::uint16_t> closed;
+  };
+  auto talk = [&](const std::string& url,
+                  gale::io::websocket_client_options o) {
+    auto got = std::make_shared<received>();
+    auto texts = std::make_shared<int>(0);
+    gale::io::websocket_handlers h;
+    h.on_message = [got, texts](gale::io::websocket_ptr, std::string m,
+                                bool binary) {
+      if (binary)
+        got->binary.set_value(m);
+      else
+        got->text.set_value(m);
+    };
+    h.on_close = [got](gale::io::websocket_ptr, std::uint16_t code,
+                       std::string) { got->closed.set_value(code); };
+    std::promise<std::pair<std::error_code, gale::io::websocket_ptr>> opened;
+    gale::io::connect_websocket(
+      loop.executor(), url, std::move(o), std::move(h),
+      [&](std::error_code ec, gale::io::websocket_ptr ws) {
+        opened.set_value({ec, ws});
+      });
+    auto [ec, ws] = opened.get_future().get();
+    return std::tuple{ec, ws, got};
+  };
+
+  gale::io::websocket_client_options o;
+  o.subprotocols = {"other", "echo"};
+  auto [ec, ws, got] =
+    talk("ws://127.0.0.1:" + std::to_string(plain.port()) + "/ws", o);
+  REQUIRE_FALSE(ec);
+  CHECK(ws->subprotocol() == "echo");
+  ws->send_text("hello, server");
+  CHECK(got->text.get_future().get() == "hello, server");
+  ws->send_binary(std::string(100000, '\x02'));
+  CHECK(got->binary.get_future().get().size() == 100000);
+  ws->close(4000, "done");
+  CHECK(got->closed.get_future().get() == 4000);
+  CHECK(eventually([&] { return server_close_code == 4000; }));
+
+  gale::io::websocket_client_options tls;
+  tls.ca_file = files.certificate;
+  auto [ec2, wss, got2] =
+    talk("wss://localhost:" + std::to_string(secure.port()) + "/ws", tls);
+  REQUIRE_FALSE(ec2);
+  wss->send_text("over TLS");
+  CHECK(got2->text.get_future().get() == "over TLS");
+  wss->close(1000, "");
+
+  auto [ec3, none, got3] =
+    talk("ws://127.0.0.1:" + std::to_string(plain.port()) + "/elsewhere", {});
+  CHECK(ec3 == gale::http::make_status_error(404));
+  auto [ec4, none4, got4] =
+    talk("ws://127.0.0.1:" + std::to_string(gale::test::closed_port()), {});
+  CHECK(ec4 == asio::error::connection_refused);
+  auto [ec5, none5, got5] = talk("http://127.0.0.1/", {});
+  CHECK(ec5 == gale::http::errc::unsupported_scheme);
+  loop.stop();
+  std::filesystem::remove_all(dir);
 }

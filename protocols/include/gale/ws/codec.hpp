@@ -36,6 +36,9 @@ enum class errc {
   invalid_close_code,    ///< a close code no peer may send (1002)
   invalid_utf8,          ///< a text message or close reason (1007)
   message_too_big,       ///< over the reader's `max_message` (1009)
+  // the client's opening handshake
+  bad_upgrade,    ///< the answer is no WebSocket upgrade (or another protocol)
+  invalid_accept, ///< Sec-WebSocket-Accept does not match the key sent
 };
 
 const std::error_category& error_category() noexcept;

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <gale/io/detail/unique_function.hpp>
+#include <gale/io/http_server.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/async_result.hpp>
+
+#include <chrono>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace gale::io {
+
+struct websocket_client_options {
+  /// Subprotocols to offer, best first; `websocket::subprotocol()` tells
+  /// which one the server chose.
+  std::vector<std::string> subprotocols;
+  /// Extra headers for the opening handshake (Origin, cookies...).
+  http::fields headers;
+  std::uint64_t max_message = 16 * 1024 * 1024;
+  std::chrono::milliseconds connect_timeout{20'000}; ///< handshake included
+  /// As in `websocket_options`: pings, and a dead server is dropped.
+  std::chrono::milliseconds ping_interval{30'000};
+  bool validate_cert = true; ///< wss: verify the server's certificate
+  std::string ca_file;       ///< wss: trusted CAs; empty: the system's
+};
+
+using websocket_connect_handler =
+  detail::unique_function<void(std::error_code, websocket_ptr)>;
+
+/// Connects to a `ws://` or `wss://` URL and runs the opening handshake
+/// (RFC 6455 4.1); then `handlers` get what arrives, as on the server.
+/// `done` runs on the loop with the connection, or with an error: the
+/// socket's, TLS's, `http::errc::connect_timeout`, a status error when the
+/// server does not answer 101, or `ws::errc::...` for a bad handshake
+/// answer (`invalid_accept`, `bad_upgrade`).
+void connect_websocket(asio::any_io_executor ex, std::string url,
+                       websocket_client_options options,
+                       websocket_handlers handlers,
+                       websocket_connect_handler done);
+
+/// As above with a completion token: `void(std::error_code,
+/// websocket_ptr)`.
+template <class Token>
+auto async_connect_websocket(asio::any_io_executor ex, std::string url,
+                             websocket_client_options options,
+                             websocket_handlers handlers, Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code, websocket_ptr)>(
+    [ex](auto handler, std::string url, websocket_client_options options,
+         websocket_handlers handlers) {
+      connect_websocket(ex, std::move(url), std::move(options),
+                        std::move(handlers),
+                        [handler = std::move(handler)](
+                          std::error_code ec, websocket_ptr ws) mutable {
+                          std::move(handler)(ec, std::move(ws));
+                        });
+    },
+    token, std::move(url), std::move(options), std::move(handlers));
+}
+
+} // namespace gale::io
