@@ -72,7 +72,11 @@ TEST_CASE("RFC 6455 section 5.7 frames, whole and split at every byte",
     auto bytes = frame_bytes(f);
     const auto& expect = f["expect"];
     auto op = expect["opcode_name"].get<std::string>();
-    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+    // Every split of the small frames; for the 64 KiB one every split of
+    // its header and then every 1009th byte (all of them take minutes
+    // under the sanitizers and test nothing new).
+    for (std::size_t cut = 0; cut <= bytes.size();
+         cut += (bytes.size() > 1024 && cut >= 16) ? 1009 : 1) {
       INFO("split at " << cut);
       auto got = read_all(bytes, cut);
       if (op == "continuation") { // a last fragment with no first one
