@@ -8,6 +8,7 @@
 #include <gale/http/parser.hpp>
 #include <gale/http/serializer.hpp>
 #include <gale/ws/codec.hpp>
+#include <gale/ws/deflate.hpp>
 #include <gale/io/tcp.hpp>
 
 #include <asio/dispatch.hpp>
@@ -169,6 +170,7 @@ public:
     websocket_handlers handlers;
     websocket_options options;
     std::string subprotocol;
+    bool deflate = false;
   };
 
   std::unique_ptr<websocket_setup> take_websocket() {
@@ -653,6 +655,8 @@ private:
     ws_ = std::make_unique<ws_state>(
       ws_state{detail::ws_protocol{false, setup.options.max_message},
                std::move(setup.handlers), std::move(setup.options), session});
+    if (setup.deflate)
+      ws_->protocol.enable_deflate();
     if (in_) { // bytes the client sent right after its handshake
       ws_->protocol.feed(in_->parser.remaining());
       in_.reset();
@@ -867,11 +871,18 @@ void exchange::handshake(websocket_handlers handlers,
   res.headers.set("Sec-WebSocket-Accept", ws::accept_key(*key));
   if (!chosen.empty())
     res.headers.set("Sec-WebSocket-Protocol", chosen);
+  std::optional<std::string> deflate;
+  if (options.permessage_deflate)
+    for (std::string_view offers : h.find_all("Sec-WebSocket-Extensions"))
+      if (!deflate)
+        deflate = ws::accept_deflate_offer(offers);
+  if (deflate)
+    res.headers.set("Sec-WebSocket-Extensions", *deflate);
   started_ = true;
   finished_ = true;
   http::serialize_head(res, out);
-  websocket_ = std::make_unique<websocket_setup>(
-    websocket_setup{std::move(handlers), std::move(options), chosen});
+  websocket_ = std::make_unique<websocket_setup>(websocket_setup{
+    std::move(handlers), std::move(options), chosen, deflate.has_value()});
 }
 
 template <class F>

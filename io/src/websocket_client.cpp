@@ -9,6 +9,7 @@
 #include <gale/http/parser.hpp>
 #include <gale/http/serializer.hpp>
 #include <gale/http/url.hpp>
+#include <gale/ws/deflate.hpp>
 
 #include <asio/connect.hpp>
 #include <asio/dispatch.hpp>
@@ -138,6 +139,9 @@ private:
       offered += (offered.empty() ? "" : ", ") + p;
     if (!offered.empty())
       req.headers.set("Sec-WebSocket-Protocol", offered);
+    if (opts_.permessage_deflate)
+      req.headers.set("Sec-WebSocket-Extensions",
+                      std::string{ws::deflate_offer});
     out_.clear();
     if (auto ec = http::serialize_head(req, out_))
       return fail(ec);
@@ -189,6 +193,16 @@ private:
         return fail(ws::errc::bad_upgrade); // one we did not offer
       subprotocol_ = *chosen;
     }
+    bool deflate = false;
+    for (std::string_view answer : h.find_all("Sec-WebSocket-Extensions")) {
+      bool accepted = false;
+      if (auto ec = ws::deflate_accepted(answer, accepted);
+          ec || (accepted && !opts_.permessage_deflate))
+        return fail(ws::errc::bad_upgrade);
+      deflate = deflate || accepted;
+    }
+    if (deflate)
+      protocol_.enable_deflate();
     timer_.cancel();
     // The frames right behind the 101 belong to the WebSocket.
     while (parser_.next() == http::parser_event::end) {

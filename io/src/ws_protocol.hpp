@@ -8,6 +8,7 @@
 
 #include <gale/io/http_server.hpp>
 #include <gale/ws/codec.hpp>
+#include <gale/ws/deflate.hpp>
 
 #include <optional>
 #include <random>
@@ -27,6 +28,12 @@ public:
   }
 
   void feed(std::string_view bytes) { reader_.feed(bytes); }
+
+  /// permessage-deflate was agreed on: data messages go both ways deflated.
+  void enable_deflate() {
+    reader_.enable_deflate();
+    deflater_.emplace();
+  }
 
   /// Hands complete messages to `handlers`; answers control frames. Stops
   /// when more bytes are needed (true: read on) or when nothing more may
@@ -70,7 +77,11 @@ public:
   }
 
   void send(ws::opcode op, std::string_view payload) {
-    if (!close_sent)
+    if (close_sent)
+      return;
+    if (deflater_ && (op == ws::opcode::text || op == ws::opcode::binary))
+      append(op, deflater_->compress(payload), true);
+    else
       append(op, payload);
   }
 
@@ -99,7 +110,7 @@ public:
   std::string reason;
 
 private:
-  void append(ws::opcode op, std::string_view payload) {
+  void append(ws::opcode op, std::string_view payload, bool rsv1 = false) {
     std::optional<ws::masking_key> mask;
     if (client_) {
       auto bits = (*rng_)();
@@ -108,12 +119,13 @@ private:
                              static_cast<std::uint8_t>(bits >> 16),
                              static_cast<std::uint8_t>(bits >> 24)};
     }
-    ws::append_frame(out, op, payload, true, mask);
+    ws::append_frame(out, op, payload, true, mask, rsv1);
   }
 
   ws::reader reader_;
   bool client_;
   std::optional<std::mt19937> rng_; ///< masks: a client's only
+  std::optional<ws::message_deflater> deflater_;
 };
 
 } // namespace gale::io::detail

@@ -1,6 +1,7 @@
 #include "gale/ws/codec.hpp"
 
 #include "gale/http/auth.hpp"
+#include "gale/ws/deflate.hpp"
 
 #include <openssl/sha.h>
 
@@ -32,6 +33,7 @@ public:
     case errc::message_too_big: return "message too big";
     case errc::bad_upgrade: return "the server did not upgrade to WebSocket";
     case errc::invalid_accept: return "wrong Sec-WebSocket-Accept";
+    case errc::invalid_compressed_data: return "invalid compressed message";
     }
     return "unknown gale.ws error " + std::to_string(code);
   }
@@ -53,7 +55,7 @@ const std::error_category& error_category() noexcept {
 }
 
 std::uint16_t close_code_for(std::error_code ec) noexcept {
-  if (ec == errc::invalid_utf8)
+  if (ec == errc::invalid_utf8 || ec == errc::invalid_compressed_data)
     return 1007;
   if (ec == errc::message_too_big)
     return 1009;
@@ -157,6 +159,10 @@ void append_close(std::string& out, std::uint16_t code, std::string_view reason,
   append_frame(out, opcode::close, payload, true, mask);
 }
 
+void reader::enable_deflate() {
+  inflater_ = std::make_shared<message_inflater>(max_message_);
+}
+
 event reader::fail(errc e) {
   error_ = e;
   return event::error;
@@ -181,7 +187,8 @@ event reader::next() {
     auto raw_op = static_cast<std::uint8_t>(b0 & 0x0F);
     bool masked = b1 & 0x80;
     std::uint64_t length = b1 & 0x7F;
-    if (b0 & 0x70)
+    bool rsv1 = b0 & 0x40;
+    if ((b0 & 0x30) || (rsv1 && !inflater_))
       return fail(errc::reserved_bits);
     if (!is_known(raw_op))
       return fail(errc::unknown_opcode);
@@ -265,20 +272,34 @@ event reader::next() {
     if (op == opcode::continuation) {
       if (!in_message_)
         return fail(errc::unexpected_continuation);
+      if (rsv1) // only a message's first frame says it is compressed
+        return fail(errc::reserved_bits);
     } else {
       if (in_message_)
         return fail(errc::expected_continuation);
       in_message_ = true;
       message_type_ = op;
+      compressed_ = rsv1;
       message_.clear();
       utf8_.reset();
     }
-    if (message_type_ == opcode::text && !utf8_.feed(data))
+    // Plain text is checked as it arrives; deflated text once inflated.
+    if (message_type_ == opcode::text && !compressed_ && !utf8_.feed(data))
       return fail(errc::invalid_utf8); // found in the fragment, not at the end
     message_ += data;
     if (!fin)
       continue;
     in_message_ = false;
+    if (compressed_) {
+      std::string inflated;
+      if (auto ec = inflater_->decompress(message_, inflated)) {
+        error_ = ec;
+        return event::error;
+      }
+      message_ = std::move(inflated);
+      if (message_type_ == opcode::text && !utf8_.feed(message_))
+        return fail(errc::invalid_utf8);
+    }
     if (message_type_ == opcode::text && !utf8_.complete())
       return fail(errc::invalid_utf8);
     type_ = message_type_;

@@ -146,6 +146,27 @@ def exercise(bin_dir, handler, loops):
         except ImportError:
             check(tag + "websocket-client available (python3-websocket)", False)
 
+        # Tornado's client offers permessage-deflate: compressed both ways.
+        try:
+            from tornado.ioloop import IOLoop
+            from tornado.websocket import websocket_connect
+
+            async def deflated():
+                conn = await websocket_connect(
+                    "ws://127.0.0.1:%d/ws" % port, compression_options={})
+                big = "compress me " * 5000
+                await conn.write_message(big)
+                echoed = await conn.read_message()
+                ext = conn.headers.get("Sec-WebSocket-Extensions", "")
+                conn.close()
+                return echoed == big, ext
+
+            same, ext = IOLoop.current().run_sync(deflated, timeout=10)
+            check(tag + "tornado websocket client with permessage-deflate",
+                  same and ext.startswith("permessage-deflate"), ext)
+        except ImportError:
+            check(tag + "tornado available (python3-tornado)", False)
+
         out = raw(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
                   b"GET /delay?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n"
                   b"GET /stream?chunks=1&size=3 HTTP/1.1\r\nHost: x\r\n"

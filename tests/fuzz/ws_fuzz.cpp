@@ -1,5 +1,6 @@
 // libFuzzer target for the WebSocket reader: any bytes, read whole and
-// split at a point the first byte picks, must give the same events (or the
+// split at a point the first byte picks (which also picks the role and
+// whether permessage-deflate is on), must give the same events (or the
 // same error), and never crash, hang or read out of bounds.
 #include "gale/ws/codec.hpp"
 
@@ -10,9 +11,11 @@
 
 namespace {
 
-std::string transcript(gale::ws::reader::role role, std::string_view bytes,
-                       std::size_t cut) {
+std::string transcript(gale::ws::reader::role role, bool deflate,
+                       std::string_view bytes, std::size_t cut) {
   gale::ws::reader r{role, 1 << 16};
+  if (deflate)
+    r.enable_deflate();
   std::string out;
   bool failed = false;
   auto drain = [&] {
@@ -47,9 +50,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (size < 1)
     return 0;
   auto role = static_cast<gale::ws::reader::role>(data[0] % 3);
+  bool deflate = data[0] & 0x80; // permessage-deflate agreed on
   std::string_view bytes{reinterpret_cast<const char*>(data) + 1, size - 1};
   std::size_t cut = bytes.empty() ? 0 : data[0] % (bytes.size() + 1);
-  if (transcript(role, bytes, bytes.size()) != transcript(role, bytes, cut))
+  if (transcript(role, deflate, bytes, bytes.size())
+      != transcript(role, deflate, bytes, cut))
     std::abort();
   return 0;
 }

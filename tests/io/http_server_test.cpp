@@ -374,6 +374,15 @@ TEST_CASE("WebSocket: bad handshakes and protocol errors",
         == "HTTP/1.1 403 Forbidden");
   CHECK(status_of(handshake("Origin: http://127.0.0.1\r\n"))
         == "HTTP/1.1 101 Switching Protocols");
+  {
+    raw_socket s{srv.port()};
+    s.send(handshake("Sec-WebSocket-Extensions: permessage-deflate; "
+                     "client_max_window_bits\r\n"));
+    CHECK(s.read_until("\r\n\r\n")
+            .find("Sec-WebSocket-Extensions: permessage-deflate; "
+                  "server_no_context_takeover; client_no_context_takeover")
+          != std::string::npos);
+  }
 
   auto close_code_after = [&](const std::string& frames) {
     raw_socket s{srv.port()};

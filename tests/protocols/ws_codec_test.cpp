@@ -1,4 +1,5 @@
 #include "gale/ws/codec.hpp"
+#include "gale/ws/deflate.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -144,4 +145,71 @@ TEST_CASE("text must be UTF-8, checked across fragments", "[ws]") {
   reader b{reader::role::server};
   b.feed(frame(opcode::binary, "\xff\xfe"));
   CHECK(b.next() == event::message);
+}
+
+TEST_CASE("permessage-deflate: messages compress and come back", "[ws]") {
+  gale::ws::message_deflater deflater;
+  std::string text;
+  for (int i = 0; i < 2000; ++i)
+    text += "a repetitive line of text, number " + std::to_string(i % 7) + "\n";
+  auto packed = deflater.compress(text);
+  CHECK(packed.size() < text.size() / 10);
+  // A compressed message: RSV1 on the first frame, split in two frames.
+  std::string frames;
+  gale::ws::append_frame(frames, opcode::text, packed.substr(0, 10), false, key,
+                         true);
+  gale::ws::append_frame(frames, opcode::continuation, packed.substr(10), true,
+                         key);
+  reader r{reader::role::server};
+  r.enable_deflate();
+  r.feed(frames);
+  REQUIRE(r.next() == event::message);
+  CHECK(r.payload() == text);
+  // Every message stands alone (no context takeover).
+  auto again = deflater.compress("short");
+  gale::ws::message_inflater inflater{1 << 20};
+  std::string out;
+  CHECK_FALSE(inflater.decompress(again, out));
+  CHECK(out == "short");
+  // Without the extension, RSV1 is a protocol error; with it, limits hold
+  // after inflating, and garbage is refused.
+  CHECK(error_of(frames) == errc::reserved_bits);
+  reader small{reader::role::server, 1000};
+  small.enable_deflate();
+  small.feed(frames);
+  CHECK(small.next() == event::error);
+  CHECK(small.error() == errc::message_too_big);
+  std::string junk;
+  gale::ws::append_frame(junk, opcode::binary, "\xff\xff\xff garbage", true,
+                         key, true);
+  reader bad{reader::role::server};
+  bad.enable_deflate();
+  bad.feed(junk);
+  CHECK(bad.next() == event::error);
+  CHECK(bad.error() == errc::invalid_compressed_data);
+  CHECK(gale::ws::close_code_for(errc::invalid_compressed_data) == 1007);
+}
+
+TEST_CASE("permessage-deflate: the negotiation", "[ws]") {
+  using gale::ws::accept_deflate_offer;
+  CHECK(accept_deflate_offer("permessage-deflate; client_max_window_bits")
+        == "permessage-deflate; server_no_context_takeover; "
+           "client_no_context_takeover");
+  CHECK(accept_deflate_offer(gale::ws::deflate_offer));
+  CHECK_FALSE(accept_deflate_offer("x-webkit-deflate-frame"));
+  CHECK_FALSE(
+    accept_deflate_offer("permessage-deflate; server_max_window_bits=10"));
+  CHECK(accept_deflate_offer(
+    "permessage-deflate; server_max_window_bits=10, permessage-deflate"));
+  bool on = false;
+  CHECK_FALSE(gale::ws::deflate_accepted(
+    "permessage-deflate; server_no_context_takeover; "
+    "client_no_context_takeover",
+    on));
+  CHECK(on);
+  CHECK(gale::ws::deflate_accepted(
+          "permessage-deflate; client_max_window_bits=9", on)
+        == errc::bad_upgrade);
+  CHECK_FALSE(gale::ws::deflate_accepted("", on));
+  CHECK_FALSE(on);
 }

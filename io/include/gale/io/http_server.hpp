@@ -83,6 +83,10 @@ struct websocket_options {
   /// A ping after this long without traffic; a peer that does not answer
   /// within another such interval is dead and dropped. Zero: no pings.
   std::chrono::milliseconds ping_interval{30'000};
+  /// Accept permessage-deflate (RFC 7692) when the client offers it; each
+  /// message is compressed on its own (no context takeover), and
+  /// `max_message` holds after inflating.
+  bool permessage_deflate = true;
 };
 
 /// One request and the answer it is owed. Every member may be called from

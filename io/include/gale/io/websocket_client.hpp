@@ -23,6 +23,8 @@ struct websocket_client_options {
   std::chrono::milliseconds connect_timeout{20'000}; ///< handshake included
   /// As in `websocket_options`: pings, and a dead server is dropped.
   std::chrono::milliseconds ping_interval{30'000};
+  /// Offer permessage-deflate (without context takeover either way).
+  bool permessage_deflate = true;
   bool validate_cert = true; ///< wss: verify the server's certificate
   std::string ca_file;       ///< wss: trusted CAs; empty: the system's
 };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,7 @@ enum class errc {
   // the client's opening handshake
   bad_upgrade,    ///< the answer is no WebSocket upgrade (or another protocol)
   invalid_accept, ///< Sec-WebSocket-Accept does not match the key sent
+  invalid_compressed_data, ///< permessage-deflate data zlib rejects (1007)
 };
 
 const std::error_category& error_category() noexcept;
@@ -108,6 +110,10 @@ public:
 
   void feed(std::string_view bytes) { buffer_.append(bytes); }
 
+  /// Accept messages compressed with permessage-deflate (RSV1 on their
+  /// first frame), once the handshake agreed on it.
+  void enable_deflate();
+
   event next();
 
   opcode type() const noexcept { return type_; }
@@ -127,6 +133,8 @@ private:
   bool in_message_ = false; ///< a fragmented message has begun
   opcode message_type_ = opcode::text;
   utf8_validator utf8_;
+  bool compressed_ = false; ///< the message being read is deflated
+  std::shared_ptr<class message_inflater> inflater_;
   opcode type_ = opcode::text;
   std::string payload_;
   std::uint16_t close_code_ = 0;
