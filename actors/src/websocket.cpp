@@ -2,6 +2,8 @@
 
 #include <caf/send.hpp>
 
+#include <asio/co_spawn.hpp>
+
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -69,6 +71,55 @@ actor_per_connection(std::function<caf::actor(io::websocket_ptr)> spawn) {
     caf::anon_send(actor, ws_closed_atom::value, std::move(ws), code,
                    std::move(reason));
     caf::anon_send_exit(actor, caf::exit_reason::normal);
+  };
+  return h;
+}
+
+io::websocket_handlers coroutine_per_connection(
+  std::function<asio::awaitable<void>(io::websocket_ptr,
+                                      std::shared_ptr<websocket_inbox>)>
+    body) {
+  struct table {
+    std::mutex mutex;
+    std::unordered_map<const io::websocket*, std::shared_ptr<websocket_inbox>>
+      inboxes;
+
+    std::shared_ptr<websocket_inbox> find(const io::websocket_ptr& ws) {
+      std::lock_guard guard{mutex};
+      auto i = inboxes.find(ws.get());
+      return i == inboxes.end() ? nullptr : i->second;
+    }
+  };
+  auto t = std::make_shared<table>();
+  io::websocket_handlers h;
+  h.on_open = [body = std::move(body), t](io::websocket_ptr ws) {
+    auto inbox = std::make_shared<websocket_inbox>();
+    {
+      std::lock_guard guard{t->mutex};
+      t->inboxes[ws.get()] = inbox;
+    }
+    asio::co_spawn(ws->executor(), body(ws, inbox),
+                   [ws](std::exception_ptr failure) {
+                     if (failure)
+                       ws->close(1011, "handler failed");
+                   });
+  };
+  h.on_message = [t](io::websocket_ptr ws, std::string message, bool binary) {
+    if (auto inbox = t->find(ws))
+      inbox->push(websocket_event{std::move(message), binary, false, 0, {}});
+  };
+  h.on_close = [t](io::websocket_ptr ws, std::uint16_t code,
+                   std::string reason) {
+    std::shared_ptr<websocket_inbox> inbox;
+    {
+      std::lock_guard guard{t->mutex};
+      auto i = t->inboxes.find(ws.get());
+      if (i == t->inboxes.end())
+        return;
+      inbox = std::move(i->second);
+      t->inboxes.erase(i);
+    }
+    inbox->push(websocket_event{{}, false, true, code, std::move(reason)});
   };
   return h;
 }

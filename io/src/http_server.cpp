@@ -235,6 +235,9 @@ public:
   }
   const std::string& peer() const noexcept override { return peer_; }
   bool closed() const noexcept override { return gone_.load(); }
+  const asio::any_io_executor& executor() const noexcept override {
+    return ex_;
+  }
 
   std::atomic<bool> gone_{false};
 

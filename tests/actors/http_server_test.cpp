@@ -138,8 +138,15 @@ struct ws_client {
 
   std::string receive() {
     for (;;) {
-      if (reader.next() == gale::ws::event::message)
+      auto e = reader.next();
+      if (e == gale::ws::event::message)
         return std::string{reader.payload()};
+      if (e == gale::ws::event::close) { // answer it, as a client should
+        std::string bye;
+        gale::ws::append_close(bye, reader.close_code(), {},
+                               gale::ws::masking_key{5, 6, 7, 8});
+        socket.send(bye);
+      }
       auto more = socket.read_exactly(1);
       if (more.empty())
         return "(closed)";
@@ -190,4 +197,39 @@ TEST_CASE("WebSocket connections as actors, and broadcast to a group",
     std::this_thread::sleep_for(10ms);
   CHECK(actors_alive == 0);
   CHECK(room->broadcast_text("anyone?") == 0);
+}
+
+TEST_CASE("a coroutine per WebSocket connection", "[actors][http_server][ws]") {
+  std::atomic<int> ended{0};
+  http_test_server srv{[&](gale::io::exchange_ptr x) {
+    x->accept_websocket(gale::http::coroutine_per_connection(
+      [&](gale::io::websocket_ptr ws,
+          std::shared_ptr<gale::http::websocket_inbox> inbox)
+        -> asio::awaitable<void> {
+        ws->send_text("ready");
+        for (;;) {
+          auto e = co_await inbox->async_pop(asio::use_awaitable);
+          if (e.closed)
+            break;
+          if (e.message == "bye") {
+            ws->close(1000, "asked to");
+            continue; // the close arrives next
+          }
+          std::string shout = e.message;
+          for (auto& c : shout)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          ws->send_text(shout);
+        }
+        ++ended;
+      }));
+  }};
+  ws_client c{srv.port()};
+  CHECK(c.receive() == "ready");
+  c.send("hello");
+  CHECK(c.receive() == "HELLO");
+  c.send("bye");
+  CHECK(c.receive() == "(closed)"); // the server's close frame, then EOF
+  for (int i = 0; i < 500 && ended == 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(ended == 1);
 }

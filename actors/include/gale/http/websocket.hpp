@@ -1,8 +1,11 @@
 #pragma once
 
 #include "gale/atoms.hpp"
+#include "gale/queue.hpp"
 
 #include <gale/io/http_server.hpp>
+
+#include <asio/awaitable.hpp>
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -33,6 +36,28 @@ io::websocket_handlers to_actor(caf::actor handler);
 /// actor is sent an exit after `ws_closed`.
 io::websocket_handlers
 actor_per_connection(std::function<caf::actor(io::websocket_ptr)> spawn);
+
+/// What a WebSocket coroutine receives: a message, or the end of the
+/// connection (`closed`, with the peer's code and reason), after which
+/// nothing more comes.
+struct websocket_event {
+  std::string message;
+  bool binary = false;
+  bool closed = false;
+  std::uint16_t code = 0;
+  std::string reason;
+};
+
+using websocket_inbox = queue<websocket_event>;
+
+/// A coroutine per connection, on the connection's loop: `body(socket,
+/// inbox)` starts when the connection opens and reads what arrives with
+/// `co_await inbox->async_pop(asio::use_awaitable)`; it answers through
+/// `socket`. Its exceptions close the connection with 1011.
+io::websocket_handlers coroutine_per_connection(
+  std::function<asio::awaitable<void>(io::websocket_ptr,
+                                      std::shared_ptr<websocket_inbox>)>
+    body);
 
 /// A set of WebSocket connections to send to at once (a chat room).
 /// Thread-safe; closed connections leave by themselves on the next send.

@@ -55,6 +55,8 @@ public:
   virtual const std::string& subprotocol() const noexcept = 0;
   virtual const std::string& peer() const noexcept = 0;
   virtual bool closed() const noexcept = 0;
+  /// The connection's loop (for timers and coroutines of its own).
+  virtual const asio::any_io_executor& executor() const noexcept = 0;
 };
 
 using websocket_ptr = std::shared_ptr<websocket>;
