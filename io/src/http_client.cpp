@@ -29,7 +29,7 @@ using detail::tcp;
 using connection_ptr = std::shared_ptr<client_connection>;
 
 /// One fetch from the first byte of its URL to its one completion.
-struct http_client::fetch : std::enable_shared_from_this<fetch> {
+struct http_client::fetch {
   fetch(const asio::any_io_executor& ex, http_request r, fetch_handler h)
     : req(std::move(r)), handler(std::move(h)), request_timer(ex),
       connect_timer(ex) {}
@@ -655,11 +655,10 @@ struct http_client::core : std::enable_shared_from_this<core> {
       r.headers.erase("Cookie");
       r.auth_username.clear();
       r.auth_password.clear();
+      next.userinfo.clear();
     } else if (next.userinfo.empty()) {
       next.userinfo = f->url.userinfo;
     }
-    if (!same_origin(f->url, next))
-      next.userinfo.clear();
     r.headers.erase("Host");
     f->url = std::move(next);
     ++f->redirects;

@@ -3,6 +3,7 @@
 #include "gale/io_actor.hpp"
 #include "gale/type_ids.hpp"
 
+#include "../support/eventually.hpp"
 #include "../support/ports.hpp"
 
 #include <asio/io_context.hpp>
@@ -43,19 +44,6 @@ inline std::error_code code_of(const std::function<void()>& f) {
     return e.code();
   }
   return {};
-}
-
-/// Polls `pred` until it holds or `limit` passes.
-template <class Pred>
-bool eventually(Pred pred,
-                std::chrono::milliseconds limit = std::chrono::seconds{5}) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{2});
-  }
-  return true;
 }
 
 } // namespace gale::test

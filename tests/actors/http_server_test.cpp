@@ -1,5 +1,6 @@
 // Server handlers in the coroutine and actor styles, through the testing
 // helper that users get for their own handlers.
+#include "../support/eventually.hpp"
 #include "../support/raw_socket.hpp"
 #include "gale/http/server.hpp"
 #include "gale/http/websocket.hpp"
@@ -193,9 +194,7 @@ TEST_CASE("WebSocket connections as actors, and broadcast to a group",
     CHECK(actors_alive == 2);
   }
   // Both clients went away: their actors end, the room empties.
-  for (int i = 0; i < 500 && actors_alive > 0; ++i)
-    std::this_thread::sleep_for(10ms);
-  CHECK(actors_alive == 0);
+  CHECK(gale::test::eventually([&] { return actors_alive == 0; }));
   CHECK(room->broadcast_text("anyone?") == 0);
 }
 
@@ -229,7 +228,5 @@ TEST_CASE("a coroutine per WebSocket connection", "[actors][http_server][ws]") {
   CHECK(c.receive() == "HELLO");
   c.send("bye");
   CHECK(c.receive() == "(closed)"); // the server's close frame, then EOF
-  for (int i = 0; i < 500 && ended == 0; ++i)
-    std::this_thread::sleep_for(10ms);
-  CHECK(ended == 1);
+  CHECK(gale::test::eventually([&] { return ended == 1; }));
 }

@@ -1,6 +1,7 @@
 #include "gale/io/http_server.hpp"
 
 #include "../support/certificate.hpp"
+#include "../support/eventually.hpp"
 #include "../support/ports.hpp"
 #include "../support/raw_socket.hpp"
 #include "http_client_fixture.hpp"
@@ -20,18 +21,11 @@
 using namespace std::chrono_literals;
 using gale::io::exchange_ptr;
 using gale::io::http_server_options;
+using gale::test::eventually;
 using gale::test::raw_socket;
 using gale::test::server_fixture;
 
 namespace {
-
-/// Polls `pred` for up to five seconds.
-template <class Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 500 && !pred(); ++i)
-    std::this_thread::sleep_for(10ms);
-  return pred();
-}
 
 gale::http::response text(int status, std::string body) {
   gale::http::response res;
@@ -89,14 +83,12 @@ TEST_CASE("the server answers, keeps connections alive, and says HEAD",
 
 TEST_CASE("pipelined requests are answered in order", "[io][http_server]") {
   // The first request's answer comes last in time, yet first on the wire.
-  gale::io::loop* loop_ptr = nullptr;
   server_fixture srv{[&](exchange_ptr x) {
     if (x->request().target == "/slow")
-      gale::io::call_later(loop_ptr->executor(), 100ms, [x] { echo(x); });
+      gale::io::call_later(x->executor(), 100ms, [x] { echo(x); });
     else
       echo(x);
   }};
-  loop_ptr = &srv.loop;
   raw_socket s{srv.port()};
   s.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
          "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -196,14 +188,12 @@ TEST_CASE("a streamed answer waits for a slow reader", "[io][http_server]") {
 
 TEST_CASE("long polls hold no thread, others are served meanwhile",
           "[io][http_server]") {
-  gale::io::loop* loop_ptr = nullptr;
   server_fixture srv{[&](exchange_ptr x) {
     if (x->request().target == "/poll")
-      gale::io::call_later(loop_ptr->executor(), 300ms, [x] { echo(x); });
+      gale::io::call_later(x->executor(), 300ms, [x] { echo(x); });
     else
       echo(x);
   }};
-  loop_ptr = &srv.loop;
   gale::test::client_fixture c{{.max_clients = 200}};
   std::vector<std::future<gale::test::outcome>> polls;
   for (int i = 0; i < 100; ++i) {
@@ -221,11 +211,9 @@ TEST_CASE("long polls hold no thread, others are served meanwhile",
 
 TEST_CASE("graceful shutdown lets answers in progress finish",
           "[io][http_server]") {
-  gale::io::loop* loop_ptr = nullptr;
   server_fixture srv{[&](exchange_ptr x) {
-    gale::io::call_later(loop_ptr->executor(), 200ms, [x] { echo(x); });
+    gale::io::call_later(x->executor(), 200ms, [x] { echo(x); });
   }};
-  loop_ptr = &srv.loop;
   raw_socket idle{srv.port(), 3s};
   raw_socket busy{srv.port(), 3s};
   busy.send("GET /busy HTTP/1.1\r\n\r\n");

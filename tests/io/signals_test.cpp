@@ -2,6 +2,8 @@
 
 #include "gale/io/loop.hpp"
 
+#include "../support/eventually.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -13,17 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Waits until `pred` holds, up to `limit`.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end)
-      return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
+using gale::test::eventually;
 
 /// Posts a no-op and waits for it: everything posted before has run.
 void drain(gale::io::loop& loop) {
