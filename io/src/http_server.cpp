@@ -393,6 +393,8 @@ private:
     reading_ = true;
     if (tls_)
       return read_tls();
+    if (ws_)
+      return read_websocket();
     // Waiting for readiness, not reading: no buffer is held while idle.
     socket_.async_wait(tcp::socket::wait_read,
                        [self = shared_from_this()](std::error_code ec) {
@@ -403,6 +405,24 @@ private:
                            return self->close();
                          self->on_readable();
                        });
+  }
+
+  void read_websocket() {
+    socket_.async_read_some(
+      asio::buffer(ws_->buffer),
+      [self = shared_from_this()](std::error_code ec, std::size_t n) {
+        self->reading_ = false;
+        if (self->closed_ || !self->ws_)
+          return;
+        if (ec == asio::error::eof)
+          return self->close();
+        if (ec)
+          return self->close();
+        self->ws_->protocol.feed({self->ws_->buffer.data(), n});
+        if (n == self->ws_->buffer.size())
+          return self->on_readable(); // more may wait: drain it
+        self->consume({}, false);
+      });
   }
 
   /// TLS decrypts into a buffer of the connection's own, held while a
@@ -648,6 +668,12 @@ private:
     websocket_handlers handlers;
     websocket_options options;
     std::shared_ptr<ws_session> session;
+    /// A WebSocket reads into a small buffer of its own (plain sockets):
+    /// the read is tried at once, and when the peer already sent, the
+    /// bytes arrive without an epoll re-arm per message, which waiting
+    /// for readiness costs. Anything longer is drained from the loop's
+    /// shared buffer.
+    std::array<char, 512> buffer;
   };
 
   void start_websocket(exchange::websocket_setup setup) {
@@ -657,7 +683,10 @@ private:
                                                 setup.subprotocol, peer());
     ws_ = std::make_unique<ws_state>(
       ws_state{detail::ws_protocol{false, setup.options.max_message},
-               std::move(setup.handlers), std::move(setup.options), session});
+               std::move(setup.handlers),
+               std::move(setup.options),
+               session,
+               {}});
     if (setup.deflate)
       ws_->protocol.enable_deflate();
     if (in_) { // bytes the client sent right after its handshake
