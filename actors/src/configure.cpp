@@ -22,6 +22,13 @@ void configure(caf::actor_system_config& cfg) {
   };
   for (auto category : error_categories())
     cfg.add_error_category(category, render);
+  // A pipeline item's failure carries its reason as text.
+  cfg.add_error_category(caf::atom("pipeline"),
+                         [](uint8_t, caf::atom_value, const caf::message& m) {
+                           return m.match_elements<std::string>()
+                                    ? m.get_as<std::string>(0)
+                                    : caf::to_string(m);
+                         });
 }
 
 } // namespace gale

@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""The pipeline example as a user runs it: one process, then a coordinator
+with two worker processes, one of them killed (SIGKILL) mid-run: the
+report's counts must be the same. Also: no worker reachable -> a clear
+error and exit 1; usage errors -> exit 2.
+
+Usage: pipeline_cli.py BIN_DIR
+"""
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+failures = []
+
+
+def check(name, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + name, flush=True)
+    if not condition:
+        failures.append(name)
+        if detail:
+            print("     " + str(detail).replace("\n", "\n     "))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def counts(report):
+    """The lines that must not depend on where or how fast it ran."""
+    keep = [l for l in report.splitlines()
+            if re.match(r"(pages|links|bytes|errors|words|top) ", l)
+            or l.startswith("        ")]
+    return [re.sub(r"127\.0\.0\.1:\d+", "SITE", l) for l in keep]
+
+
+def worker(bin_dir):
+    port = free_port()
+    p = subprocess.Popen([bin_dir + "/pipeline", "--worker", "--port",
+                          str(port)], stdout=subprocess.PIPE, text=True)
+    line = p.stdout.readline().strip()
+    check("worker prints where it listens",
+          line == "worker listening on 127.0.0.1:%d" % port, line)
+    return p, port
+
+
+def main(bin_dir):
+    pages = "30000"
+    single = subprocess.run([bin_dir + "/pipeline", "--pages", pages],
+                            capture_output=True, text=True, timeout=120)
+    check("one process: exit 0", single.returncode == 0, single.stderr)
+    check("one process: every page", "pages   30000" in single.stdout,
+          single.stdout)
+    check("one process: the site's broken links are per-item errors",
+          re.search(r"errors  [1-9]\d*\n.*HTTP 404", single.stdout)
+          is not None, single.stdout)
+
+    w1, p1 = worker(bin_dir)
+    w2, p2 = worker(bin_dir)
+    try:
+        coord = subprocess.Popen(
+            [bin_dir + "/pipeline", "--pages", pages, "--workers",
+             "127.0.0.1:%d,127.0.0.1:%d" % (p1, p2)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.4)
+        killed_mid_run = coord.poll() is None
+        w1.send_signal(signal.SIGKILL)
+        out, err = coord.communicate(timeout=120)
+        check("a worker was killed while the crawl ran", killed_mid_run)
+        check("two workers, one killed: exit 0", coord.returncode == 0, err)
+        check("two workers, one killed: the same counts as one process",
+              counts(out) == counts(single.stdout),
+              "\n".join(counts(out)) + "\n---\n"
+              + "\n".join(counts(single.stdout)))
+        check("the report says items were retried",
+              re.search(r"retried \d+ items", out) is not None, out)
+    finally:
+        for w in (w1, w2):
+            if w.poll() is None:
+                w.send_signal(signal.SIGTERM)
+            w.wait(timeout=10)
+    check("a worker exits 0 on SIGTERM", w2.returncode == 0, w2.returncode)
+
+    dead = free_port()
+    nobody = subprocess.run(
+        [bin_dir + "/pipeline", "--workers", "127.0.0.1:%d" % dead],
+        capture_output=True, text=True, timeout=60)
+    check("no worker reachable: exit 1 with a clear message",
+          nobody.returncode == 1
+          and "cannot reach any worker" in nobody.stderr, nobody.stderr)
+    for args in (["--pages", "0"], ["--workers", "nohostport"],
+                 ["--worker"], ["--bogus", "1"]):
+        bad = subprocess.run([bin_dir + "/pipeline"] + args,
+                             capture_output=True, text=True, timeout=30)
+        check("usage error %s: exit 2" % " ".join(args),
+              bad.returncode == 2 and "usage:" in bad.stderr, bad.stderr)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
