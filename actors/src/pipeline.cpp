@@ -42,13 +42,6 @@ stage_registry::find(const std::string& name) const {
   return i == stages_.end() ? nullptr : &i->second;
 }
 
-std::vector<std::string> stage_registry::names() const {
-  std::vector<std::string> out;
-  for (auto& [name, b] : stages_)
-    out.push_back(name);
-  return out;
-}
-
 caf::error stage_registry::failure(std::string why) {
   return caf::error{1, category, caf::make_message(std::move(why))};
 }
@@ -159,12 +152,17 @@ void finish(driver* self, caf::error why) {
   self->quit();
 }
 
-void count_workers(driver* self) {
+/// Every live worker, of any stage.
+std::set<caf::actor> all_workers(driver* self) {
   std::set<caf::actor> all;
   for (auto& per_stage : self->state.workers)
     for (auto& [w, n] : per_stage)
       all.insert(w);
-  self->state.prog.workers = all.size();
+  return all;
+}
+
+void count_workers(driver* self) {
+  self->state.prog.workers = all_workers(self).size();
 }
 
 void deliver(driver* self, std::uint64_t seq, caf::message& value) {
@@ -385,11 +383,7 @@ caf::behavior run(driver* self, config cfg) {
   self->send(self, join_atom::value);
   return {
     [=](join_atom) {
-      std::set<caf::actor> all;
-      for (auto& per_stage : self->state.workers)
-        for (auto& [w, n] : per_stage)
-          all.insert(w);
-      for (auto& w : all)
+      for (auto& w : all_workers(self))
         watch(self, w);
       pump(self);
     },

@@ -4,6 +4,7 @@
 
 #include "fixture.hpp"
 
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
@@ -280,4 +281,27 @@ TEST_CASE("pipeline: a stage left without workers ends the pipeline with "
   CHECK(got.get() == 10);
   joiner.join();
   caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("pipeline: a running pipeline tells its progress when asked",
+          "[pipeline]") {
+  gale::test::fixture f;
+  pl::config cfg;
+  cfg.stages = {{"double", 4, {}}}; // no worker yet: the items wait
+  cfg.worker_wait = 2s;
+  cfg.max_in_flight = 7;
+  cfg.pull = [n = 0]() mutable -> std::optional<caf::message> {
+    return n < 10 ? std::optional{caf::make_message(n++)} : std::nullopt;
+  };
+  auto p = pl::spawn(f.sys, std::move(cfg));
+  caf::scoped_actor self{f.sys};
+  auto asked = gale::test::eventually([&] {
+    pl::progress got;
+    self->request(p, 5s, pl::progress_atom::value)
+      .receive([&](pl::progress& x) { got = std::move(x); },
+               [](caf::error&) {});
+    return got.pulled == 7 && got.workers == 0 && !got.finished
+           && got.stages.size() == 1 && got.stages[0].name == "double";
+  });
+  CHECK(asked);
 }

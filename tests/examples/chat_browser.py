@@ -12,41 +12,15 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+import urllib.error
 import urllib.request
 
 import websocket  # Debian's python3-websocket
 
-failures = []
-
-
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name, flush=True)
-    if not condition:
-        failures.append(name)
-        if detail:
-            print("     " + str(detail).replace("\n", "\n     "))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def eventually(probe, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
+from checks import check, eventually, free_port, summary
 
 
 class Page:
@@ -122,6 +96,56 @@ def open_tab(devtools_port, url):
     return page
 
 
+def status_of(request):
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def bad_input(base, port):
+    """Refused with a clear answer; the room stays as it was."""
+    def post(body):
+        return status_of(urllib.request.Request(
+            base + "chat/messages", method="POST", data=body,
+            headers={"Content-Type": "application/json"}))
+    for name, body in [("not JSON", b"hello"),
+                       ("no text", b'{"name": "x"}'),
+                       ("empty text", b'{"text": ""}'),
+                       ("text over 2000 bytes",
+                        json.dumps({"text": "x" * 2001}).encode()),
+                       ("invalid UTF-8", b'{"text": "\xff\xfe"}'),
+                       ("a name over 40 bytes",
+                        json.dumps({"name": "n" * 41, "text": "t"}).encode())]:
+        status, answer = post(body)
+        check("POST with %s: 400 with the reason" % name,
+              status == 400 and b"expected" in answer, (status, answer))
+    status, answer = status_of(base + "chat/messages?after=x")
+    check("a poll with after=x: 400", status == 400
+          and b"after must be a number" in answer, (status, answer))
+    status, _ = status_of(urllib.request.Request(base + "chat/messages",
+                                                 method="DELETE"))
+    check("DELETE /chat/messages: 405", status == 405, status)
+    status, _ = status_of(base + "no-such-file.html")
+    check("an unknown file: 404", status == 404, status)
+    ws = websocket.create_connection("ws://127.0.0.1:%d/chat/ws" % port,
+                                     timeout=10)
+    ws.send_binary(b"\x00\x01")
+    opcode, frame = ws.recv_data(control_frame=True)
+    code = int.from_bytes(frame[:2], "big") if len(frame) >= 2 else None
+    check("a binary WebSocket message: closed with 1003",
+          opcode == websocket.ABNF.OPCODE_CLOSE and code == 1003,
+          (opcode, frame))
+    ws.close()
+    # One good message now: it must be the room's first.
+    status, _ = post(json.dumps({"name": "setup", "text": "first"}).encode())
+    status, answer = status_of(base + "chat/messages?after=0")
+    check("nothing bad reached the room",
+          status == 200 and json.loads(answer) == [
+              {"id": 1, "name": "setup", "text": "first"}], (status, answer))
+
+
 def main(bin_dir):
     port = free_port()
     server = subprocess.Popen([bin_dir + "/chat", "--port", str(port)],
@@ -129,11 +153,12 @@ def main(bin_dir):
     line = server.stdout.readline().strip()
     check("chat prints where it listens",
           line == "listening on 127.0.0.1:%d" % port, line)
+    base = "http://127.0.0.1:%d/" % port
+    bad_input(base, port)
     profile = tempfile.mkdtemp(prefix="gale-chromium-")
     browser = None
     try:
         browser, devtools = start_browser(profile)
-        base = "http://127.0.0.1:%d/" % port
         alice = open_tab(devtools, base)
         bob = open_tab(devtools, base + "?transport=poll")
         check("page one talks over a WebSocket",
@@ -195,11 +220,7 @@ def main(bin_dir):
             server.kill()
             code = None
         check("chat exits 0 on SIGTERM with pages connected", code == 0, code)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all checks passed")
-    return 0
+    return summary()
 
 
 if __name__ == "__main__":

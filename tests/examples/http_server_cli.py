@@ -6,30 +6,13 @@ HTTP client, and raw sockets for pipelining, malformed and slow requests.
 Usage: http_server_cli.py BIN_DIR
 """
 import http.client
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
 
-failures = []
-
-
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name, flush=True)
-    if not condition:
-        failures.append(name)
-        if detail:
-            print("     " + str(detail).replace("\n", "\n     "))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from checks import check, free_port, summary
 
 
 def start(bin_dir, handler, loops=1):
@@ -249,8 +232,7 @@ def main():
     code = subprocess.run([bin_dir + "/http_server", "--port", "1",
                            "--handler", "nope"], capture_output=True).returncode
     check("bad --handler: usage error", code == 2)
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -2,34 +2,21 @@
 """The pipeline example as a user runs it: one process, then a coordinator
 with two worker processes, one of them killed (SIGKILL) mid-run: the
 report's counts must be the same. Also: no worker reachable -> a clear
-error and exit 1; usage errors -> exit 2.
+error and exit 1; --url crawls another site (same host, --max-pages);
+usage errors -> exit 2.
 
 Usage: pipeline_cli.py BIN_DIR
 """
+import os
 import re
+import shutil
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 
-failures = []
-
-
-def check(name, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + name, flush=True)
-    if not condition:
-        failures.append(name)
-        if detail:
-            print("     " + str(detail).replace("\n", "\n     "))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from checks import check, eventually, free_port, summary
 
 
 def counts(report):
@@ -48,6 +35,47 @@ def worker(bin_dir):
     check("worker prints where it listens",
           line == "worker listening on 127.0.0.1:%d" % port, line)
     return p, port
+
+
+def crawl_other_site(bin_dir):
+    """--url: a site served by Python's http.server; links off the host
+    are not followed, --max-pages bounds the crawl."""
+    site = tempfile.mkdtemp(prefix="gale-site-")
+    pages = {"index.html": '<a href="a.html">a</a> <a href="b.html">b</a>'
+                           ' <a href="http://elsewhere.invalid/x">x</a>',
+             "a.html": 'alpha alpha <a href="c.html">c</a>'
+                       ' <a href="/index.html#top">home</a>',
+             "b.html": "beta", "c.html": "gamma <a href='a.html'>a</a>"}
+    for name, body in pages.items():
+        with open(os.path.join(site, name), "w") as f:
+            f.write("<html><body>%s</body></html>" % body)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+         str(port)], cwd=site, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        eventually(lambda: subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:%d/" % port])
+            .returncode == 0)
+        url = "http://127.0.0.1:%d/index.html" % port
+        whole = subprocess.run([bin_dir + "/pipeline", "--url", url],
+                               capture_output=True, text=True, timeout=60)
+        check("--url: the site's four pages, nothing off the host",
+              whole.returncode == 0 and "pages   4\n" in whole.stdout
+              and "errors  0\n" in whole.stdout, whole.stdout + whole.stderr)
+        check("--url: its words", "top     alpha 2" in whole.stdout,
+              whole.stdout)
+        two = subprocess.run([bin_dir + "/pipeline", "--url", url,
+                              "--max-pages", "2"],
+                             capture_output=True, text=True, timeout=60)
+        check("--url with --max-pages 2: two pages",
+              two.returncode == 0 and "pages   2\n" in two.stdout,
+              two.stdout + two.stderr)
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(site, ignore_errors=True)
 
 
 def main(bin_dir):
@@ -94,17 +122,17 @@ def main(bin_dir):
     check("no worker reachable: exit 1 with a clear message",
           nobody.returncode == 1
           and "cannot reach any worker" in nobody.stderr, nobody.stderr)
+    crawl_other_site(bin_dir)
     for args in (["--pages", "0"], ["--workers", "nohostport"],
+                 ["--url", "ftp://example.com/"], ["--url", "not a url"],
+                 ["--port", "1"], ["--worker", "--port", "1", "--url",
+                                   "http://x/"],
                  ["--worker"], ["--bogus", "1"]):
         bad = subprocess.run([bin_dir + "/pipeline"] + args,
                              capture_output=True, text=True, timeout=30)
         check("usage error %s: exit 2" % " ".join(args),
               bad.returncode == 2 and "usage:" in bad.stderr, bad.stderr)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all checks passed")
-    return 0
+    return summary()
 
 
 if __name__ == "__main__":

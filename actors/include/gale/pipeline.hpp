@@ -92,7 +92,6 @@ public:
 
   stage_registry& add(std::string name, body b);
   const body* find(const std::string& name) const;
-  std::vector<std::string> names() const;
 
   /// An item's error with a text (category "gale.pipeline").
   static caf::error failure(std::string why);
