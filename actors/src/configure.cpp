@@ -3,6 +3,23 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
+#include <caf/deep_to_string.hpp>
+#include <caf/deserializer.hpp>
+#include <caf/serializer.hpp>
+#include <caf/timespan.hpp>
+#include <caf/detail/type_erased_value_impl.hpp>
+
+// Debian's libcaf_io 0.17.6 exports its own copy of the type-erased
+// `caf::timespan`, whose save and load do nothing. A program that links
+// libcaf_io before libcaf_core (CMake's order for CAF::io) resolves every
+// use to that copy, so each timespan in a message that crosses the
+// middleman arrives as 0 and every element after it arrives empty: a
+// remote `sleep` returns at once, a remote `connect` sees no host name.
+// A correct copy in the program itself comes first in the dynamic
+// linker's search and serves libcaf_core and libcaf_io alike; this file is
+// in every program that calls gale::configure. Tested by
+// tests/actors/remote_test.cpp.
+template class caf::detail::type_erased_value_impl<caf::timespan>;
 
 namespace gale {
 
@@ -23,12 +40,11 @@ void configure(caf::actor_system_config& cfg) {
   for (auto category : error_categories())
     cfg.add_error_category(category, render);
   // A pipeline item's failure carries its reason as text.
-  cfg.add_error_category(caf::atom("pipeline"),
-                         [](uint8_t, caf::atom_value, const caf::message& m) {
-                           return m.match_elements<std::string>()
-                                    ? m.get_as<std::string>(0)
-                                    : caf::to_string(m);
-                         });
+  cfg.add_error_category(
+    caf::atom("pipeline"), [](uint8_t, caf::atom_value, const caf::message& m) {
+      return m.match_elements<std::string>() ? m.get_as<std::string>(0)
+                                             : caf::to_string(m);
+    });
 }
 
 } // namespace gale
