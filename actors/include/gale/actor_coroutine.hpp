@@ -1,11 +1,13 @@
 #pragma once
 
+#include "gale/detail/lost_node_watch.hpp"
 #include "gale/error.hpp"
 #include "gale/http_messages.hpp"
 #include "gale/timeout.hpp"
 
 #include <asio/cancellation_signal.hpp>
 
+#include <caf/actor_cast.hpp>
 #include <caf/error.hpp>
 
 #include <coroutine>
@@ -87,23 +89,29 @@ struct ask_awaiter {
 
   void await_suspend(std::coroutine_handle<> h) {
     auto owner = std::make_shared<frame_owner>(h);
-    auto on_error = [owner, st = state](caf::error& err) {
+    auto watch = std::make_shared<lost_node_watch>();
+    auto on_error = [owner, st = state, watch](caf::error& err) {
+      watch->stop();
       st->err = std::move(err);
       owner->resume();
     };
     std::apply(
       [&](auto&... xs) {
         auto handle = self->request(dest, t.to_caf(), std::move(xs)...);
+        *watch = lost_node_watch{
+          self, caf::actor_cast<caf::strong_actor_ptr>(dest), handle.id()};
         if constexpr (std::is_void_v<R>)
           handle.then(
-            [owner, st = state] {
+            [owner, st = state, watch] {
+              watch->stop();
               st->value.emplace(0);
               owner->resume();
             },
             on_error);
         else
           handle.then(
-            [owner, st = state](R& value) {
+            [owner, st = state, watch](R& value) {
+              watch->stop();
               st->value.emplace(std::move(value));
               owner->resume();
             },
@@ -111,7 +119,8 @@ struct ask_awaiter {
       },
       args);
     if (slot.is_connected())
-      slot.assign([owner, st = state](asio::cancellation_type) {
+      slot.assign([owner, st = state, watch](asio::cancellation_type) {
+        watch->stop();
         if (!st->value && !st->err)
           st->err = make_error(errc::cancelled);
         owner->resume(); // a later reply finds nothing to resume
@@ -134,7 +143,8 @@ struct ask_awaiter {
 /// An awaitable request from the actor `self` to `dest`. Resumes with the
 /// reply (type `R`, or `void`), or throws `gale::error` with the same codes
 /// as every other style (`timed_out`, `actor_down`, ...). `dest` may be any
-/// actor, typed or not, local or remote.
+/// actor, typed or not, local or remote; when the process of a remote
+/// `dest` is lost, the coroutine resumes with `actor_down` at once.
 template <class R, class Self, class Handle, class... Ts>
 auto ask(Self* self, Handle dest, timeout t, Ts... xs) {
   return detail::ask_awaiter<R, Self, Handle, Ts...>{
