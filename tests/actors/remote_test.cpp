@@ -173,6 +173,14 @@ TEST_CASE_METHOD(remote_http_fixture,
       "http://127.0.0.1:" + std::to_string(gale::test::closed_port()) + "/";
     CHECK(fetch(s, sys, client, req).first == asio::error::connection_refused);
   }
+  SECTION("callbacks cannot cross: the fetch is refused, not altered") {
+    // (through http::client; a bare message is the sender's to get right)
+    if (s == style::message || s == style::actor_coroutine)
+      return;
+    auto req = request("/");
+    req.streaming_callback = [](std::string_view) {};
+    CHECK(fetch(s, sys, client, req).first == gale::errc::invalid_argument);
+  }
   SECTION("a truncated body") {
     auto bad = misbehaving("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab");
     http_request req;

@@ -4,7 +4,14 @@
 #include "gale/http_messages.hpp"
 #include "gale/requester.hpp"
 
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/post.hpp>
+#include <asio/system_executor.hpp>
+
 #include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/node_id.hpp>
 #include <caf/make_message.hpp>
 
 #include <chrono>
@@ -31,6 +38,9 @@ namespace gale::http {
 /// `io::http_request::raise_error`. Cancelling through the token's
 /// cancellation slot stops the fetch on the loop (`errc::cancelled`),
 /// whether it is in flight or still queued. Copies share one requester.
+/// With an actor in another process, a request with callbacks (body
+/// producer, header or streaming callbacks) fails with
+/// `errc::invalid_argument`: they cannot cross.
 class client {
 public:
   client(caf::actor_system& sys, http_client_actor actor)
@@ -83,6 +93,9 @@ private:
   template <class Token>
   auto fetch_by_message(io::http_request req, Token&& token) const {
     auto dest = caf::actor_cast<caf::strong_actor_ptr>(actor_);
+    if (dest && dest->node() != requester_->system().node()
+        && has_callbacks(req))
+      return refuse_callbacks(std::forward<Token>(token));
     auto id = requester_->next_op_id();
     return requester_->async_request_forwarding_cancel<response>(
       dest, caf::infinite, caf::make_message(fetch_atom_v, id, std::move(req)),
@@ -91,6 +104,28 @@ private:
           r->tell(dest, caf::make_message(cancel_atom_v, id));
       },
       std::forward<Token>(token));
+  }
+
+  /// Callbacks cannot leave their process (they are not serialized): a
+  /// request that needs them fails rather than losing its body or its
+  /// stream on the way to a remote actor.
+  static bool has_callbacks(const io::http_request& req) {
+    return req.body_producer || req.header_callback || req.streaming_callback
+           || req.async_streaming_callback;
+  }
+
+  template <class Token>
+  static auto refuse_callbacks(Token&& token) {
+    return asio::async_initiate<Token, void(std::error_code, response)>(
+      [](auto handler) {
+        auto ex =
+          asio::get_associated_executor(handler, asio::system_executor{});
+        asio::post(ex, [handler = std::move(handler)]() mutable {
+          std::move(handler)(make_error_code(gale::errc::invalid_argument),
+                             response{});
+        });
+      },
+      token);
   }
 
   // No requester deadline: the client enforces the request's own timeouts
