@@ -23,21 +23,26 @@
 #include <gale/http/server.hpp>
 #include <gale/io_client.hpp>
 #include <gale/pipeline.hpp>
+#include <gale/remote.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/sec.hpp>
 #include <caf/send.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <deque>
 #include <future>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -221,20 +226,25 @@ struct crawl_state {
   }
 };
 
-/// Connects to the workers; those not reachable yet are tried again in the
-/// background and join the running pipeline when they come up.
+/// Connects to the workers. Those not reachable yet, and those lost later
+/// (their process died or their connection broke), are tried again in the
+/// background every half second and join the running pipeline when they
+/// answer.
 class worker_connector {
 public:
-  worker_connector(caf::actor_system& sys,
-                   std::vector<std::pair<std::string, std::uint16_t>> addrs)
-    : sys_(sys), waiting_(std::move(addrs)) {}
+  using address = std::pair<std::string, std::uint16_t>;
+
+  worker_connector(caf::actor_system& sys, std::vector<address> addrs)
+    : sys_(sys), shared_(std::make_shared<shared>()) {
+    shared_->waiting = std::move(addrs);
+  }
 
   ~worker_connector() {
     {
-      std::lock_guard guard{mutex_};
-      stop_ = true;
+      std::lock_guard guard{shared_->mutex};
+      shared_->stop = true;
     }
-    wake_.notify_all();
+    shared_->wake.notify_all();
     if (thread_.joinable())
       thread_.join();
   }
@@ -246,54 +256,108 @@ public:
     std::vector<caf::actor> reached;
     auto deadline = std::chrono::steady_clock::now() + patience;
     for (;;) {
-      try_all(reached, problems);
-      if (!reached.empty() || waiting_.empty()
+      std::unique_lock lock{shared_->mutex};
+      try_all(lock, reached, problems);
+      if (!reached.empty())
+        report_given_up(); // else `problems` says it all
+      if (!reached.empty() || shared_->waiting.empty()
           || std::chrono::steady_clock::now() >= deadline)
         return reached;
+      lock.unlock();
       std::this_thread::sleep_for(250ms);
     }
   }
 
-  /// Keeps trying the rest; each one reached joins `pipeline`.
+  /// Keeps trying the rest, and the lost; each one reached joins
+  /// `pipeline`.
   void keep_trying(caf::actor pipeline, std::vector<std::string> stages) {
-    if (waiting_.empty())
-      return;
     thread_ = std::thread{[this, pipeline, stages] {
-      std::unique_lock lock{mutex_};
-      while (!stop_ && !waiting_.empty()) {
-        wake_.wait_for(lock, 500ms);
-        if (stop_)
+      std::unique_lock lock{shared_->mutex};
+      while (!shared_->stop) {
+        if (shared_->waiting.empty())
+          shared_->wake.wait(lock);
+        else
+          shared_->wake.wait_for(lock, 500ms);
+        if (shared_->stop)
           return;
         std::vector<caf::actor> reached;
         std::string ignored;
-        try_all(reached, ignored);
+        try_all(lock, reached, ignored);
+        report_given_up();
+        joined_ += reached.size();
         for (auto& w : reached)
           caf::anon_send(pipeline, gale::pipeline::join_atom::value, w, stages);
       }
     }};
   }
 
+  /// Workers that joined after the start (new or back).
+  std::size_t joined() const { return joined_; }
+
 private:
-  void try_all(std::vector<caf::actor>& reached, std::string& problems) {
+  /// What the connector shares with the watches on its workers, which may
+  /// fire after it is gone.
+  struct shared {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::vector<address> waiting;
+    bool stop = false;
+  };
+
+  void report_given_up() {
+    for (auto& line : given_up_)
+      std::cerr << "pipeline: " << line << "\n";
+    given_up_.clear();
+  }
+
+  /// One attempt at every worker not reached yet. Only a refused or
+  /// unreachable address is tried again later: a peer that accepts the
+  /// connection but is no actor system (or publishes something else) will
+  /// not become a worker, and each attempt would leave a connection open
+  /// on it. Each worker reached is watched: lost, it is waited for again.
+  void try_all(std::unique_lock<std::mutex>& lock,
+               std::vector<caf::actor>& reached, std::string& problems) {
     problems.clear();
-    for (auto i = waiting_.begin(); i != waiting_.end();) {
-      auto w = sys_.middleman().remote_actor(i->first, i->second);
+    auto pending = std::move(shared_->waiting);
+    shared_->waiting.clear();
+    lock.unlock(); // a watch may fire (and lock) while we connect
+    std::vector<address> again;
+    for (auto& addr : pending) {
+      auto w = gale::remote_actor(sys_, addr.first, addr.second, 2s);
       if (w) {
         reached.push_back(*w);
-        i = waiting_.erase(i);
-      } else {
-        problems += (problems.empty() ? "" : "; ") + i->first + ":"
-                    + std::to_string(i->second) + ": " + sys_.render(w.error());
-        ++i;
+        watch(*w, addr);
+        continue;
       }
+      auto where = addr.first + ":" + std::to_string(addr.second);
+      problems +=
+        (problems.empty() ? "" : "; ") + where + ": " + sys_.render(w.error());
+      if (w.error() == caf::sec::cannot_connect_to_node)
+        again.push_back(addr);
+      else
+        given_up_.push_back(
+          where + " is no worker, given up: " + sys_.render(w.error()));
     }
+    lock.lock();
+    shared_->waiting.insert(shared_->waiting.end(), again.begin(), again.end());
+  }
+
+  void watch(const caf::actor& worker, const address& addr) {
+    worker->attach_functor(
+      [weak = std::weak_ptr<shared>{shared_}, addr](const caf::error&) {
+        if (auto s = weak.lock()) {
+          std::lock_guard guard{s->mutex};
+          if (!s->stop)
+            s->waiting.push_back(addr);
+          s->wake.notify_all();
+        }
+      });
   }
 
   caf::actor_system& sys_;
-  std::vector<std::pair<std::string, std::uint16_t>> waiting_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
+  std::shared_ptr<shared> shared_;
+  std::vector<std::string> given_up_; // not reported yet
+  std::atomic<std::size_t> joined_{0};
   std::thread thread_;
 };
 
@@ -444,6 +508,7 @@ int run_coordinator(caf::actor_system& sys, const options& opts) {
   auto seconds =
     std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
       .count();
+  auto joined = connector ? connector->joined() : 0;
   connector.reset();
   cleanup();
   if (why) {
@@ -478,6 +543,9 @@ int run_coordinator(caf::actor_system& sys, const options& opts) {
   if (retried)
     std::cout << "retried " << retried
               << " items in flight on workers that were lost\n";
+  if (joined)
+    std::cout << "joined  " << joined
+              << " worker(s) during the crawl (new, or back after a loss)\n";
   return 0;
 }
 

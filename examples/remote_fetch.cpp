@@ -15,6 +15,7 @@
 #include <gale/http/client.hpp>
 #include <gale/io_actor.hpp>
 #include <gale/io_client.hpp>
+#include <gale/remote.hpp>
 #include <gale/type_ids.hpp>
 
 #include <caf/actor_system.hpp>
@@ -30,6 +31,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -136,8 +139,9 @@ int serve(caf::actor_system& sys, const options& opts) {
 
 int fetch_via(caf::actor_system& sys, const options& opts) {
   // [remote]
-  auto remote = sys.middleman().remote_actor<gale::http_client_actor>(
-    opts.via_host, opts.via_port);
+  // gale::remote_actor: CAF's remote_actor with a deadline.
+  auto remote = gale::remote_actor<gale::http_client_actor>(sys, opts.via_host,
+                                                            opts.via_port, 5s);
   if (!remote) {
     std::cerr << "remote_fetch: cannot reach " << opts.via_host << ":"
               << opts.via_port << ": " << sys.render(remote.error()) << "\n";

@@ -171,6 +171,9 @@ std::string describe(const caf::error& err) {
     return base + " (" + caf::to_string(err.category()) + " "
            + std::to_string(err.code()) + ")";
   }
+  // gale's own errors may say more (gale::make_error(e, context)).
+  if (err.category() == gale_atom && !text.empty())
+    return ec.message() + ": " + text;
   return ec.message();
 }
 

@@ -5,6 +5,7 @@
 #include "../support/child_process.hpp"
 #include "../support/scripted_server.hpp"
 #include "gale/io_client.hpp"
+#include "gale/remote.hpp"
 #include "http_styles.hpp"
 
 #include <catch2/catch.hpp>
@@ -262,4 +263,43 @@ TEST_CASE_METHOD(remote_http_fixture,
                 caf::after(5s) >> [] {});
   CHECK(reason == caf::exit_reason::remote_link_unreachable);
   CHECK(gale::to_error_code(reason) == gale::errc::actor_down);
+}
+
+TEST_CASE("gale::remote_actor: a deadline for CAF's handshake",
+          "[actors][remote]") {
+  middleman_config cfg;
+  caf::actor_system sys{cfg};
+  SECTION("a port where something else listens: timed_out, not a hang") {
+    scripted_server silent{
+      [](peer& p) -> asio::awaitable<void> { co_await p.sleep(10s); }};
+    auto start = std::chrono::steady_clock::now();
+    auto r = gale::remote_actor<gale::io_actor>(sys, "127.0.0.1", silent.port(),
+                                                300ms);
+    REQUIRE_FALSE(r);
+    CHECK(gale::to_error_code(r.error()) == gale::errc::timed_out);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK_THAT(sys.render(r.error()),
+               Catch::Contains("no actor system answered at 127.0.0.1:"));
+  }
+  SECTION("nothing listens: CAF's cannot_connect_to_node") {
+    auto r =
+      gale::remote_actor(sys, "127.0.0.1", gale::test::closed_port(), 2s);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == caf::sec::cannot_connect_to_node);
+  }
+  SECTION("an actor system publishing another interface") {
+    child_process other{{GALE_REMOTE_IO_PEER}};
+    auto line = other.read_line(20s);
+    REQUIRE(line);
+    auto port = static_cast<std::uint16_t>(std::stoi(line->substr(5)));
+    using other_interface =
+      caf::typed_actor<caf::replies_to<int, int, int>::with<int>>;
+    auto wrong =
+      gale::remote_actor<other_interface>(sys, "127.0.0.1", port, 5s);
+    REQUIRE_FALSE(wrong);
+    CHECK(wrong.error() == caf::sec::unexpected_actor_messaging_interface);
+    auto right =
+      gale::remote_actor<gale::http_client_actor>(sys, "127.0.0.1", port, 5s);
+    CHECK(right);
+  }
 }

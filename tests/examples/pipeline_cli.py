@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,8 +28,8 @@ def counts(report):
     return [re.sub(r"127\.0\.0\.1:\d+", "SITE", l) for l in keep]
 
 
-def worker(bin_dir):
-    port = free_port()
+def worker(bin_dir, port=None):
+    port = port or free_port()
     p = subprocess.Popen([bin_dir + "/pipeline", "--worker", "--port",
                           str(port)], stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline().strip()
@@ -78,6 +79,43 @@ def crawl_other_site(bin_dir):
         shutil.rmtree(site, ignore_errors=True)
 
 
+def not_workers(bin_dir):
+    """--workers naming a port where something else listens (it accepts and
+    never speaks): the coordinator gives up on it after 2 s, not never."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    where = "127.0.0.1:%d" % silent.getsockname()[1]
+    try:
+        start = time.monotonic()
+        alone = subprocess.run([bin_dir + "/pipeline", "--workers", where],
+                               capture_output=True, text=True, timeout=60)
+        check("only a port that is no worker: exit 1 within 10 s, saying why",
+              alone.returncode == 1 and time.monotonic() - start < 10
+              and "cannot reach any worker (%s: timed out: no actor system"
+              " answered" % where in alone.stderr, alone.stderr)
+        w, port = worker(bin_dir)
+        try:
+            mixed = subprocess.run(
+                [bin_dir + "/pipeline", "--pages", "300", "--workers",
+                 "%s,127.0.0.1:%d" % (where, port)],
+                capture_output=True, text=True, timeout=60)
+            reference = subprocess.run(
+                [bin_dir + "/pipeline", "--pages", "300"],
+                capture_output=True, text=True, timeout=60)
+            check("a real worker and a port that is no worker: the crawl"
+                  " completes on the worker, the other is named",
+                  mixed.returncode == 0
+                  and counts(mixed.stdout) == counts(reference.stdout)
+                  and "%s is no worker, given up" % where in mixed.stderr,
+                  mixed.stdout + mixed.stderr)
+        finally:
+            w.send_signal(signal.SIGTERM)
+            w.wait(timeout=10)
+    finally:
+        silent.close()
+
+
 def main(bin_dir):
     pages = "30000"
     single = subprocess.run([bin_dir + "/pipeline", "--pages", pages],
@@ -99,8 +137,19 @@ def main(bin_dir):
         time.sleep(0.4)
         killed_mid_run = coord.poll() is None
         w1.send_signal(signal.SIGKILL)
+        w1.wait()
+        # The same worker comes back on its address: the coordinator
+        # dials it again and it joins the running crawl.
+        w1, _ = worker(bin_dir, p1)
+        back_mid_run = coord.poll() is None
         out, err = coord.communicate(timeout=120)
         check("a worker was killed while the crawl ran", killed_mid_run)
+        if back_mid_run:
+            check("the worker restarted on its address joined again",
+                  "joined  1 worker(s)" in out, out)
+        else:
+            print("note: the crawl ended before the worker was back; its"
+                  " rejoining was not checked")
         check("two workers, one killed: exit 0", coord.returncode == 0, err)
         check("two workers, one killed: the same counts as one process",
               counts(out) == counts(single.stdout),
@@ -114,6 +163,7 @@ def main(bin_dir):
                 w.send_signal(signal.SIGTERM)
             w.wait(timeout=10)
     check("a worker exits 0 on SIGTERM", w2.returncode == 0, w2.returncode)
+    not_workers(bin_dir)
 
     dead = free_port()
     nobody = subprocess.run(

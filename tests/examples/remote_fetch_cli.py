@@ -2,7 +2,8 @@
 """remote_fetch as a user runs it: one process publishes an HTTP client
 actor, another fetches through it (responses of every status, transport
 errors by name, exit 1 when any fetch failed); an address where nothing
-listens -> a clear error and exit 1; usage errors -> exit 2; the serving
+listens, or something that is no actor system -> a clear error and exit
+1 (within seconds); usage errors -> exit 2; the serving
 process stops on SIGTERM with exit 0.
 
 Usage: remote_fetch_cli.py BIN_DIR
@@ -10,9 +11,11 @@ Usage: remote_fetch_cli.py BIN_DIR
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 from checks import check, eventually, free_port, summary
 
@@ -64,6 +67,18 @@ def main():
         check("nothing at --via: a clear error, exit 1",
               nobody.returncode == 1 and "cannot reach 127.0.0.1:"
               in nobody.stderr, nobody.stderr)
+
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        start = time.monotonic()
+        mute = subprocess.run([binary, "--via", "127.0.0.1:%d"
+                               % silent.getsockname()[1], base + "/"],
+                              capture_output=True, text=True, timeout=30)
+        silent.close()
+        check("--via a port where no actor system answers: exit 1 in 10 s",
+              mute.returncode == 1 and time.monotonic() - start < 10
+              and "no actor system answered" in mute.stderr, mute.stderr)
 
         for args, why in [([], "no mode"), (["--serve", "--via", via], "both"),
                           (["--via", via], "no URL"),
