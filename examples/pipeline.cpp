@@ -520,7 +520,8 @@ int run_coordinator(caf::actor_system& sys, const options& opts) {
   std::cout << "crawl of " << what << ", "
             << (opts.workers.empty()
                   ? std::string{"in one process"}
-                  : "on " + std::to_string(opts.workers.size()) + " workers")
+                  : "on " + std::to_string(opts.workers.size())
+                      + (opts.workers.size() == 1 ? " worker" : " workers"))
             << "\n"
             << "pages   " << crawl.pages << "\n"
             << "links   " << crawl.links << "\n"

@@ -1,4 +1,5 @@
 #include "gale/error.hpp"
+#include "gale/pipeline.hpp"
 #include "gale/type_ids.hpp"
 
 #include <caf/actor_system_config.hpp>

@@ -1,7 +1,10 @@
 // The other process of the middleman tests: an I/O actor published on an
-// ephemeral loopback port. Prints "port P", then serves until its stdin
-// closes (the test ended or died) or it is killed.
+// ephemeral loopback port, and a pipeline that waits for a worker (its
+// first items pulled, none done) on another. Prints "port P", then
+// "pipeline Q", then serves until its stdin closes (the test ended or
+// died) or it is killed.
 #include "gale/io_actor.hpp"
+#include "gale/pipeline.hpp"
 #include "gale/type_ids.hpp"
 
 #include <caf/actor_system.hpp>
@@ -12,6 +15,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 
 int main() {
   caf::actor_system_config cfg;
@@ -26,9 +30,24 @@ int main() {
     return 1;
   }
   std::cout << "port " << *port << std::endl;
+  gale::pipeline::config waiting;
+  waiting.stages = {{"stage", 1, {}}};
+  waiting.max_in_flight = 3;
+  waiting.worker_wait = std::chrono::hours{1};
+  waiting.pull = [n = 0]() mutable -> std::optional<caf::message> {
+    return n < 10 ? std::optional{caf::make_message(n++)} : std::nullopt;
+  };
+  auto pipeline = gale::pipeline::spawn(sys, std::move(waiting));
+  auto pipeline_port = sys.middleman().publish(pipeline, 0, "127.0.0.1", true);
+  if (!pipeline_port) {
+    std::cerr << "publish: " << sys.render(pipeline_port.error()) << "\n";
+    return 1;
+  }
+  std::cout << "pipeline " << *pipeline_port << std::endl;
   char byte;
   while (read(STDIN_FILENO, &byte, 1) > 0) {
   }
+  caf::anon_send_exit(pipeline, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(io, caf::exit_reason::user_shutdown);
   return 0;
 }

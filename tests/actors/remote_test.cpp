@@ -5,6 +5,7 @@
 #include "../support/child_process.hpp"
 #include "../support/scripted_server.hpp"
 #include "gale/io_client.hpp"
+#include "gale/pipeline.hpp"
 #include "gale/remote.hpp"
 #include "http_styles.hpp"
 
@@ -40,6 +41,7 @@ struct remote_fixture {
   middleman_config cfg;
   caf::actor_system sys{cfg};
   child_process other{{GALE_REMOTE_IO_PEER}};
+  std::uint16_t pipeline_port = 0; // set by published_port(), so before it
   std::uint16_t port = published_port();
   gale::io_actor io = reach<gale::io_actor>();
 
@@ -47,6 +49,10 @@ struct remote_fixture {
     auto line = other.read_line(20s);
     REQUIRE(line);
     REQUIRE(line->starts_with("port "));
+    auto second = other.read_line(20s);
+    REQUIRE(second);
+    REQUIRE(second->starts_with("pipeline "));
+    pipeline_port = static_cast<std::uint16_t>(std::stoi(second->substr(9)));
     return static_cast<std::uint16_t>(std::stoi(line->substr(5)));
   }
 
@@ -291,6 +297,7 @@ TEST_CASE("gale::remote_actor: a deadline for CAF's handshake",
     child_process other{{GALE_REMOTE_IO_PEER}};
     auto line = other.read_line(20s);
     REQUIRE(line);
+    REQUIRE(other.read_line(20s)); // the pipeline's port
     auto port = static_cast<std::uint16_t>(std::stoi(line->substr(5)));
     using other_interface =
       caf::typed_actor<caf::replies_to<int, int, int>::with<int>>;
@@ -302,4 +309,22 @@ TEST_CASE("gale::remote_actor: a deadline for CAF's handshake",
       gale::remote_actor<gale::http_client_actor>(sys, "127.0.0.1", port, 5s);
     CHECK(right);
   }
+}
+
+TEST_CASE_METHOD(remote_fixture,
+                 "a pipeline in another process tells its progress",
+                 "[actors][remote][pipeline]") {
+  auto pipeline = gale::remote_actor(sys, "127.0.0.1", pipeline_port, 5s);
+  REQUIRE(pipeline);
+  caf::scoped_actor self{sys};
+  auto asked = gale::test::eventually([&] {
+    gale::pipeline::progress got;
+    self->request(*pipeline, 5s, gale::pipeline::progress_atom::value)
+      .receive([&](gale::pipeline::progress& x) { got = std::move(x); },
+               [](caf::error&) {});
+    return got.pulled == 3 && got.delivered == 0 && got.workers == 0
+           && !got.finished && got.stages.size() == 1
+           && got.stages[0].name == "stage" && got.stages[0].in == 0;
+  });
+  CHECK(asked);
 }

@@ -2,11 +2,11 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/message.hpp>
+#include <caf/meta/type_name.hpp>
 #include <caf/response_promise.hpp>
 
 #include <chrono>
@@ -116,6 +116,14 @@ struct stage_progress {
   std::size_t in_flight = 0;  ///< items it holds now
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stage_progress& x) {
+  return f(caf::meta::type_name("gale::pipeline::stage_progress"), x.name, x.in,
+           x.out, x.filtered, x.failed, x.retried, x.in_flight);
+}
+
+/// A pipeline's counts, as `on_progress` and `on_done` get them and as
+/// `(progress_atom)` answers them (also to an observer in another process).
 struct progress {
   std::uint64_t pulled = 0;    ///< items taken from the source
   std::uint64_t delivered = 0; ///< items the sink got
@@ -123,6 +131,12 @@ struct progress {
   std::vector<stage_progress> stages;
   bool finished = false;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, progress& x) {
+  return f(caf::meta::type_name("gale::pipeline::progress"), x.pulled,
+           x.delivered, x.workers, x.stages, x.finished);
+}
 
 /// An item that failed: which one (its number from the source, from 0),
 /// in which stage, why.
@@ -177,6 +191,3 @@ struct config {
 caf::actor spawn(caf::actor_system& sys, config cfg);
 
 } // namespace gale::pipeline
-
-// Progress is asked for by local observers only.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gale::pipeline::progress)

@@ -5,6 +5,11 @@
 
 #include <caf/type_id.hpp>
 
+namespace gale::pipeline {
+struct progress;
+struct stage_progress;
+} // namespace gale::pipeline
+
 // Type ids for every gale message type that may cross a process boundary.
 // Register them on both ends with `gale::configure(cfg)`.
 CAF_BEGIN_TYPE_ID_BLOCK(gale, caf::first_custom_type_id)
@@ -13,6 +18,8 @@ CAF_ADD_TYPE_ID(gale, (gale::http::response))
 CAF_ADD_TYPE_ID(gale, (gale::io::http_request))
 CAF_ADD_TYPE_ID(gale, (gale::http::request))
 CAF_ADD_TYPE_ID(gale, (gale::http::streamed_response))
+CAF_ADD_TYPE_ID(gale, (gale::pipeline::progress))
+CAF_ADD_TYPE_ID(gale, (gale::pipeline::stage_progress))
 CAF_END_TYPE_ID_BLOCK(gale)
 
 namespace gale {
