@@ -33,56 +33,10 @@ TEST_CASE_METHOD(http_fixture, "HTTP fetches in every style, every outcome",
                  "[actors][http_client][styles]") {
   auto s = GENERATE(all_styles());
   CAPTURE(name(s));
-  scripted_server server{[](peer& p) -> asio::awaitable<void> {
-    while (auto req = co_await p.read_request()) {
-      std::string reply;
-      if (req->target == "/missing")
-        reply = reply_with(404, "not here");
-      else if (req->target == "/slow")
-        co_await p.sleep(2s);
-      else if (req->target == "/moved")
-        reply = reply_with(302, "", "Location: /\r\n");
-      if (reply.empty())
-        reply = reply_with(200, "hello");
-      if (!co_await p.write(reply))
-        co_return;
-    }
-  }};
-  auto request = [&](std::string path) {
-    http_request r;
-    r.url = server.url(path);
-    return r;
-  };
-
-  SECTION("a response, after a redirect") {
-    auto [ec, res] = fetch(s, sys, client, request("/moved"));
-    REQUIRE_FALSE(ec);
-    CHECK(res.status == 200);
-    CHECK(res.body == "hello");
-  }
-  SECTION("a status error brings its response") {
-    auto [ec, res] = fetch(s, sys, client, request("/missing"));
-    CHECK(ec == gale::http::make_status_error(404));
-    if (carries_response(s)) {
-      CHECK(res.status == 404);
-      CHECK(res.body == "not here");
-    }
-  }
-  SECTION("raise_error off: a 404 is a response") {
-    auto req = request("/missing");
-    req.raise_error = false;
-    auto [ec, res] = fetch(s, sys, client, req);
-    CHECK_FALSE(ec);
-    CHECK(res.status == 404);
-  }
-  SECTION("request_timeout") {
-    auto req = request("/slow");
-    req.request_timeout = 100ms;
-    CHECK(fetch(s, sys, client, req).first
-          == gale::http::errc::request_timeout);
-  }
+  scripted_server server{outcome_script};
+  check_outcomes(s, sys, client, server);
   SECTION("a header with CR LF is refused") {
-    auto req = request("/");
+    auto req = request_to(server, "/");
     req.headers.add("X-Split", "a\r\nb: c");
     CHECK(fetch(s, sys, client, req).first
           == gale::http::errc::invalid_field_value);
@@ -147,10 +101,7 @@ TEST_CASE_METHOD(http_fixture, "bad servers give the same error in every style",
           [](http_request& r) { r.max_body_size = 100; });
   }
   SECTION("never answers") {
-    scripted_server silent{[](peer& p) -> asio::awaitable<void> {
-      co_await p.read_request();
-      co_await p.sleep(2s);
-    }};
+    scripted_server silent{[](peer& p) { return read_then_silent(p, 2s); }};
     check(silent.url(), gale::http::errc::request_timeout,
           [](http_request& r) { r.request_timeout = 100ms; });
   }
@@ -161,10 +112,7 @@ TEST_CASE_METHOD(http_fixture, "cancelling a fetch in flight or in the queue",
   auto s = GENERATE(style::callback, style::std_future, style::gale_future,
                     style::queue, style::to_actor);
   CAPTURE(name(s));
-  scripted_server silent{[](peer& p) -> asio::awaitable<void> {
-    co_await p.read_request();
-    co_await p.sleep(3s);
-  }};
+  scripted_server silent{[](peer& p) { return read_then_silent(p, 3s); }};
   auto limited = gale::spawn_http_client(sys, {.max_clients = 1});
   gale::http::client c{sys, limited};
   asio::cancellation_signal in_flight, queued;
@@ -187,10 +135,7 @@ TEST_CASE_METHOD(http_fixture, "cancelling a fetch in flight or in the queue",
 
 TEST_CASE_METHOD(http_fixture, "the message style cancels with (cancel, op)",
                  "[actors][http_client][cancel]") {
-  scripted_server silent{[](peer& p) -> asio::awaitable<void> {
-    co_await p.read_request();
-    co_await p.sleep(3s);
-  }};
+  scripted_server silent{[](peer& p) { return read_then_silent(p, 3s); }};
   caf::scoped_actor self{sys};
   http_request req;
   req.url = silent.url();
@@ -207,10 +152,7 @@ TEST_CASE_METHOD(http_fixture, "the message style cancels with (cancel, op)",
 TEST_CASE_METHOD(http_fixture,
                  "a fetch fails with actor_down when its actor dies",
                  "[actors][http_client]") {
-  scripted_server silent{[](peer& p) -> asio::awaitable<void> {
-    co_await p.read_request();
-    co_await p.sleep(3s);
-  }};
+  scripted_server silent{[](peer& p) { return read_then_silent(p, 3s); }};
   auto f = client.fetch(silent.url(), gale::use_future);
   std::this_thread::sleep_for(50ms);
   caf::anon_send_exit(io, caf::exit_reason::kill);

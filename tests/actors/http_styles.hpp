@@ -2,6 +2,7 @@
 // Every style in which gale hands over an HTTP fetch, as one function per
 // purpose, so that the same checks run against a local HTTP client actor
 // and against one in another process.
+#include "../support/scripted_server.hpp"
 #include "fixture.hpp"
 #include "gale/actor_coroutine.hpp"
 #include "gale/blocking.hpp"
@@ -34,6 +35,9 @@ namespace gale::test::http_styles {
 using namespace std::chrono_literals;
 using gale::io::http_request;
 using outcome = std::pair<std::error_code, gale::http::response>;
+using gale::test::peer;
+using gale::test::reply_with;
+using gale::test::scripted_server;
 
 enum class style {
   callback,
@@ -243,6 +247,78 @@ start_cancellable(style s, caf::actor_system& sys, const gale::http::client& c,
                    }));
     return [f = done->get_future().share()] { return f.get(); };
   }
+  }
+}
+
+/// The server behind `check_outcomes`: `/missing` is a 404 "not here",
+/// `/slow` answers after 2 s, `/moved` redirects to `/`, anything else is
+/// a 200 "hello".
+inline asio::awaitable<void> outcome_script(peer& p) {
+  while (auto req = co_await p.read_request()) {
+    std::string reply;
+    if (req->target == "/missing")
+      reply = reply_with(404, "not here");
+    else if (req->target == "/slow")
+      co_await p.sleep(2s);
+    else if (req->target == "/moved")
+      reply = reply_with(302, "", "Location: /\r\n");
+    if (reply.empty())
+      reply = reply_with(200, "hello");
+    if (!co_await p.write(reply))
+      co_return;
+  }
+}
+
+/// A GET of `path` on `server`.
+inline http_request request_to(const scripted_server& server,
+                               const std::string& path) {
+  http_request r;
+  r.url = server.url(path);
+  return r;
+}
+
+/// A server's script: reads one request, then answers nothing for `quiet`.
+inline asio::awaitable<void> read_then_silent(peer& p,
+                                              std::chrono::seconds quiet) {
+  co_await p.read_request();
+  co_await p.sleep(quiet);
+}
+
+/// The outcomes every style gives alike, wherever the HTTP client actor
+/// runs, as sections of the calling test case; `server` runs
+/// `outcome_script`.
+inline void check_outcomes(style s, caf::actor_system& sys,
+                           const gale::http::client& client,
+                           const scripted_server& server) {
+  auto request = [&](const std::string& path) {
+    return request_to(server, path);
+  };
+  SECTION("a response, after a redirect") {
+    auto [ec, res] = fetch(s, sys, client, request("/moved"));
+    REQUIRE_FALSE(ec);
+    CHECK(res.status == 200);
+    CHECK(res.body == "hello");
+  }
+  SECTION("a status error brings its response") {
+    auto [ec, res] = fetch(s, sys, client, request("/missing"));
+    CHECK(ec == gale::http::make_status_error(404));
+    if (carries_response(s)) {
+      CHECK(res.status == 404);
+      CHECK(res.body == "not here");
+    }
+  }
+  SECTION("raise_error off: a 404 is a response") {
+    auto req = request("/missing");
+    req.raise_error = false;
+    auto [ec, res] = fetch(s, sys, client, req);
+    CHECK_FALSE(ec);
+    CHECK(res.status == 404);
+  }
+  SECTION("request_timeout") {
+    auto req = request("/slow");
+    req.request_timeout = 100ms;
+    CHECK(fetch(s, sys, client, req).first
+          == gale::http::errc::request_timeout);
   }
 }
 

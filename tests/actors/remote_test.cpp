@@ -134,46 +134,8 @@ TEST_CASE_METHOD(remote_http_fixture,
                  "[actors][remote][http_client]") {
   auto s = GENERATE(all_styles());
   CAPTURE(name(s));
-  scripted_server server{[](peer& p) -> asio::awaitable<void> {
-    while (auto req = co_await p.read_request()) {
-      std::string reply;
-      if (req->target == "/missing")
-        reply = reply_with(404, "not here");
-      else if (req->target == "/slow")
-        co_await p.sleep(2s);
-      else if (req->target == "/moved")
-        reply = reply_with(302, "", "Location: /\r\n");
-      if (reply.empty())
-        reply = reply_with(200, "hello");
-      if (!co_await p.write(reply))
-        co_return;
-    }
-  }};
-  auto request = [&](std::string path) {
-    http_request r;
-    r.url = server.url(path);
-    return r;
-  };
-  SECTION("a response, after a redirect") {
-    auto [ec, res] = fetch(s, sys, client, request("/moved"));
-    REQUIRE_FALSE(ec);
-    CHECK(res.status == 200);
-    CHECK(res.body == "hello");
-  }
-  SECTION("a status error brings its response across") {
-    auto [ec, res] = fetch(s, sys, client, request("/missing"));
-    CHECK(ec == gale::http::make_status_error(404));
-    if (carries_response(s)) {
-      CHECK(res.status == 404);
-      CHECK(res.body == "not here");
-    }
-  }
-  SECTION("request_timeout") {
-    auto req = request("/slow");
-    req.request_timeout = 100ms;
-    CHECK(fetch(s, sys, client, req).first
-          == gale::http::errc::request_timeout);
-  }
+  scripted_server server{outcome_script};
+  check_outcomes(s, sys, client, server);
   SECTION("refused") {
     http_request req;
     req.url =
@@ -184,7 +146,7 @@ TEST_CASE_METHOD(remote_http_fixture,
     // (through http::client; a bare message is the sender's to get right)
     if (s == style::message || s == style::actor_coroutine)
       return;
-    auto req = request("/");
+    auto req = request_to(server, "/");
     req.streaming_callback = [](std::string_view) {};
     CHECK(fetch(s, sys, client, req).first == gale::errc::invalid_argument);
   }
@@ -203,10 +165,7 @@ TEST_CASE_METHOD(
   "[actors][remote][http_client][cancel]") {
   auto s = GENERATE(style::callback, style::gale_future, style::to_actor);
   CAPTURE(name(s));
-  scripted_server silent{[](peer& p) -> asio::awaitable<void> {
-    co_await p.read_request();
-    co_await p.sleep(3s);
-  }};
+  scripted_server silent{[](peer& p) { return read_then_silent(p, 3s); }};
   asio::cancellation_signal signal;
   auto outcome = start_cancellable(s, sys, client, silent.url(), signal.slot());
   std::this_thread::sleep_for(100ms);
@@ -225,10 +184,7 @@ TEST_CASE_METHOD(remote_http_fixture,
              style::awaitable, style::queue, style::blocking, style::to_actor,
              style::actor_coroutine, style::blocking_client);
   CAPTURE(name(s));
-  scripted_server silent{[](peer& p) -> asio::awaitable<void> {
-    co_await p.read_request();
-    co_await p.sleep(5s);
-  }};
+  scripted_server silent{[](peer& p) { return read_then_silent(p, 5s); }};
   std::thread killer{[&] {
     std::this_thread::sleep_for(200ms);
     other.kill_and_wait(SIGKILL);
@@ -246,10 +202,7 @@ TEST_CASE_METHOD(remote_http_fixture,
   // CAF answers no request that was already forwarded to a node that is
   // then lost; an actor that asks directly learns of the loss from a
   // monitor (or its request's own timeout).
-  scripted_server silent{[](peer& p) -> asio::awaitable<void> {
-    co_await p.read_request();
-    co_await p.sleep(5s);
-  }};
+  scripted_server silent{[](peer& p) { return read_then_silent(p, 5s); }};
   caf::scoped_actor self{sys};
   self->monitor(http_actor);
   std::thread killer{[&] {
