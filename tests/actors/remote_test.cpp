@@ -4,6 +4,7 @@
 // process dies.
 #include "../support/child_process.hpp"
 #include "../support/scripted_server.hpp"
+#include "gale/http/server.hpp"
 #include "gale/io_client.hpp"
 #include "gale/pipeline.hpp"
 #include "gale/remote.hpp"
@@ -41,7 +42,9 @@ struct remote_fixture {
   middleman_config cfg;
   caf::actor_system sys{cfg};
   child_process other{{GALE_REMOTE_IO_PEER}};
-  std::uint16_t pipeline_port = 0; // set by published_port(), so before it
+  // Set by published_port(), so declared before it.
+  std::uint16_t pipeline_port = 0;
+  std::uint16_t handler_port = 0;
   std::uint16_t port = published_port();
   gale::io_actor io = reach<gale::io_actor>();
 
@@ -53,6 +56,10 @@ struct remote_fixture {
     REQUIRE(second);
     REQUIRE(second->starts_with("pipeline "));
     pipeline_port = static_cast<std::uint16_t>(std::stoi(second->substr(9)));
+    auto third = other.read_line(20s);
+    REQUIRE(third);
+    REQUIRE(third->starts_with("handler "));
+    handler_port = static_cast<std::uint16_t>(std::stoi(third->substr(8)));
     return static_cast<std::uint16_t>(std::stoi(line->substr(5)));
   }
 
@@ -251,6 +258,7 @@ TEST_CASE("gale::remote_actor: a deadline for CAF's handshake",
     auto line = other.read_line(20s);
     REQUIRE(line);
     REQUIRE(other.read_line(20s)); // the pipeline's port
+    REQUIRE(other.read_line(20s)); // the handler's port
     auto port = static_cast<std::uint16_t>(std::stoi(line->substr(5)));
     using other_interface =
       caf::typed_actor<caf::replies_to<int, int, int>::with<int>>;
@@ -280,4 +288,31 @@ TEST_CASE_METHOD(remote_fixture,
            && got.stages[0].name == "stage" && got.stages[0].in == 0;
   });
   CHECK(asked);
+}
+
+TEST_CASE_METHOD(remote_fixture,
+                 "an HTTP server here, its handler actor in another process",
+                 "[actors][remote][http_server]") {
+  auto handler = gale::remote_actor(sys, "127.0.0.1", handler_port, 5s);
+  REQUIRE(handler);
+  auto here = gale::spawn_io_actor(sys);
+  gale::io_client loop{sys, here};
+  auto req = std::make_shared<gale::requester>(sys);
+  auto server = loop.serve({}, gale::http::from_actor(req, *handler, 2s),
+                           gale::use_blocking);
+  gale::http::client client{sys, gale::http_client_actor{here}};
+  auto url = "http://127.0.0.1:" + std::to_string(server.port) + "/over/there";
+  auto res = client.fetch(url, gale::use_blocking);
+  CHECK(res.status == 200);
+  CHECK(res.body == "handled /over/there");
+  other.kill_and_wait(SIGKILL);
+  // Its process gone, the handler is down: 503, not a hang.
+  auto gone = gale::test::eventually([&] {
+    http_request r;
+    r.url = url;
+    r.raise_error = false;
+    return client.fetch(r, gale::use_blocking).status == 503;
+  });
+  CHECK(gone);
+  caf::anon_send_exit(here, caf::exit_reason::user_shutdown);
 }
