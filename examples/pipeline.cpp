@@ -335,8 +335,7 @@ private:
       if (w.error() == caf::sec::cannot_connect_to_node)
         again.push_back(addr);
       else
-        given_up_.push_back(
-          where + " is no worker, given up: " + sys_.render(w.error()));
+        given_up_.push_back(where + " given up: " + sys_.render(w.error()));
     }
     lock.lock();
     shared_->waiting.insert(shared_->waiting.end(), again.begin(), again.end());
@@ -569,6 +568,10 @@ int main(int argc, char** argv) {
   cfg.load<caf::io::middleman>();
   // The middleman's log goes nowhere; its errors reach us as values.
   cfg.set("logger.console", caf::atom("none"));
+  // A worker that stops answering (frozen, or cut off) is declared lost
+  // after 5 s without a message (gale::configure's default is 10 s), and
+  // its items run elsewhere.
+  cfg.set("middleman.connection-timeout", caf::timespan{5s});
   caf::actor_system sys{cfg};
   try {
     return opts.worker ? run_worker(sys, opts) : run_coordinator(sys, opts);

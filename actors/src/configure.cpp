@@ -34,6 +34,15 @@ void configure(caf::actor_system_config& cfg) {
   // Measured: 2-4x the round trips per second from non-CAF threads (see
   // docs/benchmarks.md). Set it again after this call to override.
   cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+  // Where the middleman is loaded: a peer process that stops answering
+  // (frozen, or cut off without its connection closing) is declared lost
+  // after 10 s without a message, so that requests to its actors fail with
+  // actor_down instead of waiting for ever; heartbeats every second keep
+  // idle but healthy peers alive. Override after this call if you must.
+  cfg.set("middleman.heartbeat-interval",
+          caf::timespan{std::chrono::seconds{1}});
+  cfg.set("middleman.connection-timeout",
+          caf::timespan{std::chrono::seconds{10}});
   auto render = [](uint8_t code, caf::atom_value category,
                    const caf::message& context) {
     return describe(caf::error{code, category, context});

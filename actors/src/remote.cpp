@@ -33,7 +33,10 @@ reach_remote(caf::actor_system& sys, const std::string& host,
           result = std::move(ptr);
       },
       [&](caf::error& err) {
-        if (err == caf::sec::request_timeout)
+        // Ours, or the middleman's own verdict when its connection
+        // timeout is shorter (no message on the connection in time).
+        if (err == caf::sec::request_timeout
+            || err == caf::sec::connection_timeout)
           result = make_error(errc::timed_out,
                               "no actor system answered at " + host + ":"
                                 + std::to_string(port) + " within "

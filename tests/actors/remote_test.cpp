@@ -33,6 +33,8 @@ struct middleman_config : caf::actor_system_config {
     gale::configure(*this);
     load<caf::io::middleman>();
     set("logger.console", caf::atom("none"));
+    // A frozen peer is lost after 3 s here (gale's default: 10 s).
+    set("middleman.connection-timeout", caf::timespan{3s});
   }
 };
 
@@ -201,6 +203,20 @@ TEST_CASE_METHOD(remote_http_fixture,
   auto [ec, res] = fetch(s, sys, client, req);
   killer.join();
   CHECK(ec == gale::errc::actor_down);
+}
+
+TEST_CASE_METHOD(remote_http_fixture,
+                 "an HTTP client actor's process freezes: its node is lost",
+                 "[actors][remote][http_client]") {
+  // SIGSTOP: the connection stays open but nothing answers, not even
+  // heartbeats; after the connection timeout the node is declared lost.
+  scripted_server silent{[](peer& p) { return read_then_silent(p, 30s); }};
+  auto f = client.fetch(silent.url(), gale::use_future);
+  std::this_thread::sleep_for(200ms);
+  other.send_signal(SIGSTOP);
+  auto start = std::chrono::steady_clock::now();
+  CHECK(gale::test::code_of([&] { f.get(20s); }) == gale::errc::actor_down);
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
 }
 
 TEST_CASE_METHOD(remote_http_fixture,

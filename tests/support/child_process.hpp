@@ -52,7 +52,7 @@ public:
     if (stdin_ >= 0)
       close(stdin_);
     if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
+      ::kill(pid_, SIGKILL); // also ends a stopped process
       waitpid(pid_, nullptr, 0);
     }
     close(stdout_);
@@ -79,6 +79,12 @@ public:
         return line;
       line += c;
     }
+  }
+
+  /// Sends `signal_number` (SIGSTOP freezes it, SIGCONT thaws it).
+  void send_signal(int signal_number) {
+    if (pid_ > 0)
+      ::kill(pid_, signal_number);
   }
 
   /// Sends `signal_number` and waits for the process to end.

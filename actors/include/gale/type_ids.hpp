@@ -25,10 +25,13 @@ CAF_END_TYPE_ID_BLOCK(gale)
 namespace gale {
 
 /// Registers gale's message types and error rendering with a CAF
-/// configuration, and tunes CAF's scheduler for work that arrives from
-/// non-CAF threads (`work-stealing.moderate-poll-attempts` = 0; override it
-/// after this call if you must). Call it before creating the actor system,
-/// in every process that exchanges gale messages.
+/// configuration, tunes CAF's scheduler for work that arrives from
+/// non-CAF threads (`work-stealing.moderate-poll-attempts` = 0), and, for
+/// the middleman if it is loaded, declares a peer process lost after 10 s
+/// without a message (`middleman.heartbeat-interval` = 1 s,
+/// `middleman.connection-timeout` = 10 s). Override any of these after
+/// this call if you must. Call it before creating the actor system, in
+/// every process that exchanges gale messages.
 void configure(caf::actor_system_config& cfg);
 
 } // namespace gale
