@@ -13,6 +13,8 @@
 #include <gale/requester.hpp>
 #include <gale/type_ids.hpp>
 
+#include "round_trips.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -39,7 +41,6 @@
 #include <vector>
 
 using namespace std::chrono_literals;
-using steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -67,29 +68,8 @@ bool selected(const options& opt, const std::string& style) {
   return false;
 }
 
-/// Runs `batch(n)` (which performs n round trips) with growing n until one
-/// call lasts `seconds`; returns round trips per second.
-double rate_of(const options& opt, const std::function<void(long)>& batch) {
-  long n = 256;
-  for (;;) {
-    auto start = steady::now();
-    batch(n);
-    std::chrono::duration<double> took = steady::now() - start;
-    if (took.count() >= opt.seconds || n > (1L << 30))
-      return n / took.count();
-    auto factor = took.count() <= 0
-                    ? 16.0
-                    : std::min(16.0, 1.2 * opt.seconds / took.count());
-    n = static_cast<long>(n * std::max(2.0, factor));
-  }
-}
-
 double median_rate(const options& opt, const std::function<void(long)>& batch) {
-  std::vector<double> rates;
-  for (int i = 0; i < opt.repeat; ++i)
-    rates.push_back(rate_of(opt, batch));
-  std::sort(rates.begin(), rates.end());
-  return rates[rates.size() / 2];
+  return gale::bench::median_rate(opt.seconds, opt.repeat, batch);
 }
 
 caf::behavior echo(caf::event_based_actor*) {
@@ -107,29 +87,7 @@ void wait_for(std::future<void> f) {
 /// each request is `Request{}` and its reply a `Reply`.
 template <class Reply = int, class Request = int>
 void raw_caf(caf::actor_system& sys, caf::actor target, long n, int lanes) {
-  std::promise<void> done;
-  sys.spawn([=, &done](caf::event_based_actor* self) {
-    auto remaining = std::make_shared<long>(n);
-    auto started = std::make_shared<long>(0);
-    auto step = std::make_shared<std::function<void()>>();
-    *step = [=, &done] {
-      if (*started >= n)
-        return;
-      ++*started;
-      self->request(target, caf::infinite, Request{}).then([=, &done](Reply) {
-        if (--*remaining == 0) {
-          done.set_value();
-          self->quit();
-          return;
-        }
-        (*step)();
-      });
-    };
-    for (int i = 0; i < lanes; ++i)
-      (*step)();
-    self->attach_functor([step] { *step = nullptr; });
-  });
-  wait_for(done.get_future());
+  gale::bench::request_chains<Reply>(sys, target, Request{}, n, lanes);
 }
 
 /// Two threads handing promises back and forth: the caller keeps `lanes`

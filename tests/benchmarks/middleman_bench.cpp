@@ -10,6 +10,8 @@
 // Each figure is the median of R runs of about S seconds (default 0.5 x 3).
 #include <gale/type_ids.hpp>
 
+#include "round_trips.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -27,13 +29,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <future>
-#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-using steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -57,56 +55,10 @@ caf::behavior echo(caf::event_based_actor*) {
   };
 }
 
-/// Runs `lanes` request chains from one actor to `target` until `n`
-/// replies arrived; every request carries `payload`.
-template <class Payload>
-void round_trips(caf::actor_system& sys, const caf::actor& target,
-                 const Payload& payload, long n, int lanes) {
-  std::promise<void> done;
-  sys.spawn([&](caf::event_based_actor* self) {
-    auto remaining = std::make_shared<long>(n);
-    auto started = std::make_shared<long>(0);
-    auto step = std::make_shared<std::function<void()>>();
-    *step = [=, &done, &payload] {
-      if (*started >= n)
-        return;
-      ++*started;
-      self->request(target, caf::infinite, payload).then([=, &done](Payload) {
-        if (--*remaining == 0) {
-          done.set_value();
-          self->quit();
-          return;
-        }
-        (*step)();
-      });
-    };
-    for (int i = 0; i < lanes; ++i)
-      (*step)();
-    self->attach_functor([step] { *step = nullptr; });
-  });
-  done.get_future().get();
-}
-
-/// Round trips per second: grows the batch until one lasts `seconds`, and
-/// takes the median of `repeat` such batches.
+/// Round trips per second: the median of `repeat` batches of about
+/// `seconds` each.
 double rate(const options& opt, const std::function<void(long)>& batch) {
-  std::vector<double> rates;
-  for (int r = 0; r < opt.repeat; ++r) {
-    for (long n = 256;;) {
-      auto start = steady::now();
-      batch(n);
-      std::chrono::duration<double> took = steady::now() - start;
-      if (took.count() >= opt.seconds || n > (1L << 30)) {
-        rates.push_back(n / took.count());
-        break;
-      }
-      double factor =
-        took.count() <= 0 ? 16.0 : 1.2 * opt.seconds / took.count();
-      n = static_cast<long>(n * std::clamp(factor, 2.0, 16.0));
-    }
-  }
-  std::sort(rates.begin(), rates.end());
-  return rates[rates.size() / 2];
+  return gale::bench::median_rate(opt.seconds, opt.repeat, batch);
 }
 
 // -- the floor: plain TCP ping-pong ------------------------------------------
@@ -264,10 +216,14 @@ int measure(const options& opt, ports p) {
   // one trip between the processes shows.
   auto row = [&](const char* name, auto payload, int lanes,
                  const std::string& bytes) {
-    auto local_rate =
-      rate(opt, [&](long n) { round_trips(sys, local, payload, n, lanes); });
-    auto remote_rate =
-      rate(opt, [&](long n) { round_trips(sys, *remote, payload, n, lanes); });
+    auto local_rate = rate(opt, [&](long n) {
+      gale::bench::request_chains<decltype(payload)>(sys, local, payload, n,
+                                                     lanes);
+    });
+    auto remote_rate = rate(opt, [&](long n) {
+      gale::bench::request_chains<decltype(payload)>(sys, *remote, payload, n,
+                                                     lanes);
+    });
     std::printf("%-20s %9d %12.0f %12.0f %7.3f", name, lanes, local_rate,
                 remote_rate, remote_rate / local_rate);
     if (lanes == 1) {

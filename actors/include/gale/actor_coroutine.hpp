@@ -8,6 +8,7 @@
 #include <asio/cancellation_signal.hpp>
 
 #include <caf/actor_cast.hpp>
+#include <caf/node_id.hpp>
 #include <caf/error.hpp>
 
 #include <coroutine>
@@ -89,29 +90,38 @@ struct ask_awaiter {
 
   void await_suspend(std::coroutine_handle<> h) {
     auto owner = std::make_shared<frame_owner>(h);
-    auto watch = std::make_shared<lost_node_watch>();
-    auto on_error = [owner, st = state, watch](caf::error& err) {
-      watch->stop();
+    // Only a receiver in another process needs watching (and the
+    // allocation); a local one that dies answers by itself.
+    auto dest_ptr = caf::actor_cast<caf::strong_actor_ptr>(dest);
+    std::shared_ptr<lost_node_watch> watch;
+    if (dest_ptr && dest_ptr->node() != self->node())
+      watch = std::make_shared<lost_node_watch>();
+    auto stop_watch = [watch] {
+      if (watch)
+        watch->stop();
+    };
+    auto on_error = [owner, st = state, stop_watch](caf::error& err) {
+      stop_watch();
       st->err = std::move(err);
       owner->resume();
     };
     std::apply(
       [&](auto&... xs) {
         auto handle = self->request(dest, t.to_caf(), std::move(xs)...);
-        *watch = lost_node_watch{
-          self, caf::actor_cast<caf::strong_actor_ptr>(dest), handle.id()};
+        if (watch)
+          *watch = lost_node_watch{self, dest_ptr, handle.id()};
         if constexpr (std::is_void_v<R>)
           handle.then(
-            [owner, st = state, watch] {
-              watch->stop();
+            [owner, st = state, stop_watch] {
+              stop_watch();
               st->value.emplace(0);
               owner->resume();
             },
             on_error);
         else
           handle.then(
-            [owner, st = state, watch](R& value) {
-              watch->stop();
+            [owner, st = state, stop_watch](R& value) {
+              stop_watch();
               st->value.emplace(std::move(value));
               owner->resume();
             },
@@ -119,8 +129,8 @@ struct ask_awaiter {
       },
       args);
     if (slot.is_connected())
-      slot.assign([owner, st = state, watch](asio::cancellation_type) {
-        watch->stop();
+      slot.assign([owner, st = state, stop_watch](asio::cancellation_type) {
+        stop_watch();
         if (!st->value && !st->err)
           st->err = make_error(errc::cancelled);
         owner->resume(); // a later reply finds nothing to resume
