@@ -1,5 +1,7 @@
 #include "gale/io/tcp.hpp"
 
+#include <asio/ip/v6_only.hpp>
+
 namespace gale::io {
 
 tcp::acceptor listen(const asio::any_io_executor& ex, const std::string& host,
@@ -13,6 +15,10 @@ tcp::acceptor listen(const asio::any_io_executor& ex, const std::string& host,
   if (acceptor.open(ep.protocol(), ec))
     return acceptor;
   if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec))
+    return acceptor;
+  // "::" means every address of both families: one dual-stack socket.
+  if (address.is_v6() && address.is_unspecified()
+      && acceptor.set_option(asio::ip::v6_only(false), ec))
     return acceptor;
   using reuse_port_option =
     asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;

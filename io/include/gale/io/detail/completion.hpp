@@ -1,0 +1,129 @@
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_allocator.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/bind_allocator.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/post.hpp>
+#include <asio/prefer.hpp>
+
+#include <memory>
+#include <tuple>
+#include <utility>
+
+namespace gale::io::detail {
+
+/// The completion handler of an asynchronous operation whose body lives in a
+/// .cpp file: any Asio handler behind one type, so the initiating template in
+/// the header stays a few lines.
+///
+/// It keeps what Asio promises a handler: the work of the handler's
+/// associated executor (the I/O object's when the handler names none) is
+/// tracked until it has run, it runs on that executor, it is invoked with its
+/// associated allocator, and its cancellation slot is available to the
+/// operation (`cancellation_slot()`), cleared before the handler runs.
+///
+/// Precondition for both ways of finishing: the handler has not been finished
+/// yet (`*this` is true); afterwards `*this` is false.
+template <class... Args>
+class completion {
+public:
+  completion() = default;
+
+  template <class Handler>
+  completion(Handler&& handler, const asio::any_io_executor& io_executor)
+    : impl_(std::make_unique<model<std::decay_t<Handler>>>(
+      std::forward<Handler>(handler), io_executor)) {}
+
+  explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+  /// The handler's cancellation slot (not connected when it has none).
+  asio::cancellation_slot cancellation_slot() const noexcept {
+    return impl_ ? impl_->slot : asio::cancellation_slot{};
+  }
+
+  /// Finishes from within an asynchronous completion: the handler runs at
+  /// once when this thread already runs its executor, else it is queued
+  /// there.
+  void complete(Args... args) { finish(false, std::move(args)...); }
+
+  /// Finishes while the operation is still being initiated: the handler is
+  /// always queued, never run inside the initiating call (which would
+  /// resume a coroutine inside its own suspension, or recurse).
+  void complete_posted(Args... args) { finish(true, std::move(args)...); }
+
+private:
+  struct base {
+    asio::cancellation_slot slot;
+    virtual ~base() = default;
+    virtual void finish(std::unique_ptr<base> self, bool post,
+                        std::tuple<Args...> args) = 0;
+  };
+
+  template <class Handler>
+  struct model final : base {
+    using executor =
+      asio::associated_executor_t<Handler, asio::any_io_executor>;
+    using tracked = std::decay_t<decltype(asio::prefer(
+      std::declval<executor>(), asio::execution::outstanding_work.tracked))>;
+
+    model(Handler h, const asio::any_io_executor& io_executor)
+      : handler(std::move(h)),
+        work(asio::prefer(asio::get_associated_executor(handler, io_executor),
+                          asio::execution::outstanding_work.tracked)) {
+      this->slot = asio::get_associated_cancellation_slot(handler);
+    }
+
+    void finish(std::unique_ptr<base> self, bool post,
+                std::tuple<Args...> args) override {
+      // Move everything out and free this model before the upcall, as Asio
+      // requires of handler memory.
+      auto ex = std::move(work);
+      auto slot = this->slot;
+      auto alloc = asio::get_associated_allocator(handler);
+      auto run =
+        asio::bind_allocator(alloc, [h = std::move(handler), slot,
+                                     args = std::move(args)]() mutable {
+          slot.clear();
+          std::apply(std::move(h), std::move(args));
+        });
+      self.reset();
+      if (post)
+        asio::post(ex, std::move(run));
+      else
+        asio::dispatch(ex, std::move(run));
+    }
+
+    Handler handler;
+    tracked work;
+  };
+
+  void finish(bool post, Args... args) {
+    auto* raw = impl_.get();
+    raw->finish(std::move(impl_), post,
+                std::tuple<Args...>{std::move(args)...});
+  }
+
+  std::unique_ptr<base> impl_;
+};
+
+/// Initiates an operation through `start`, a plain function (usually defined
+/// in a .cpp file) that receives the type-erased `completion<Args...>` and
+/// the extra `args`. The one helper every gale initiating function uses:
+/// `io_executor` is where the handler runs when it names no executor.
+template <class... Args, class Token, class Start, class... Extra>
+auto initiate(Token&& token, const asio::any_io_executor& io_executor,
+              Start start, Extra&&... extra) {
+  return asio::async_initiate<Token, void(Args...)>(
+    [io_executor, start](auto handler, auto&&... xs) mutable {
+      start(completion<Args...>{std::move(handler), io_executor},
+            std::forward<decltype(xs)>(xs)...);
+    },
+    token, std::forward<Extra>(extra)...);
+}
+
+} // namespace gale::io::detail

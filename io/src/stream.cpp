@@ -1,0 +1,110 @@
+// gale::io::stream, the handle: each member hands over to the core.
+
+#include "gale/io/stream.hpp"
+
+#include "stream_core.hpp"
+
+#include <asio/system_executor.hpp>
+
+namespace gale::io {
+
+stream::stream(std::shared_ptr<detail::stream_core> core)
+  : core_(std::move(core)) {
+  // The owner closes the connection when the last handle goes; operations
+  // under way hold only the core.
+  owner_ = std::shared_ptr<void>(core_.get(),
+                                 [core = core_](void*) { core->close({}); });
+}
+
+stream::stream(asio::ip::tcp::socket socket, stream_options options)
+  : stream(std::make_shared<detail::stream_core>(
+    detail::transport{std::in_place_type<detail::tcp_socket>,
+                      std::move(socket)},
+    options)) {}
+
+stream::stream(asio::local::stream_protocol::socket socket,
+               stream_options options)
+  : stream(std::make_shared<detail::stream_core>(
+    detail::transport{std::in_place_type<detail::unix_socket>,
+                      std::move(socket)},
+    options)) {}
+
+stream::executor_type stream::get_executor() const noexcept {
+  if (!core_)
+    return asio::system_executor{};
+  return core_->executor();
+}
+
+void stream::start_read(const core_ptr& core, detail::read_spec spec,
+                        detail::completion<std::error_code, std::string> done) {
+  if (!core)
+    return done.complete_posted(stream_errc::no_connection, {});
+  core->read(std::move(spec), std::move(done));
+}
+
+void stream::start_read_into(
+  const core_ptr& core, asio::mutable_buffer buffer, bool partial,
+  detail::completion<std::error_code, std::size_t> done) {
+  if (!core)
+    return done.complete_posted(stream_errc::no_connection, 0);
+  core->read_into(buffer, partial, std::move(done));
+}
+
+void stream::start_write(const core_ptr& core, std::string bytes,
+                         detail::completion<std::error_code> done) {
+  if (!core)
+    return done.complete_posted(stream_errc::no_connection);
+  core->write(std::move(bytes), std::move(done));
+}
+
+void stream::start_tls(const core_ptr& core, tls_options options,
+                       detail::completion<std::error_code> done) {
+  if (!core)
+    return done.complete_posted(stream_errc::no_connection);
+  core->start_tls(std::move(options), std::move(done));
+}
+
+void stream::close(std::error_code reason) {
+  if (core_)
+    core_->close(reason);
+}
+
+bool stream::closed() const noexcept {
+  return !core_ || core_->closed();
+}
+
+std::error_code stream::error() const noexcept {
+  return core_ ? core_->error() : make_error_code(stream_errc::no_connection);
+}
+
+void stream::set_close_callback(std::function<void()> callback) {
+  if (core_)
+    core_->set_close_callback(std::move(callback));
+}
+
+std::error_code stream::set_nodelay(bool on) {
+  return core_ ? core_->set_nodelay(on)
+               : make_error_code(stream_errc::no_connection);
+}
+
+std::string stream::peer() const {
+  return core_ ? core_->peer() : "";
+}
+
+bool stream::secure() const noexcept {
+  return core_ && core_->secure();
+}
+
+std::size_t stream::read_buffer_size() const noexcept {
+  return core_ ? core_->buffer().size() : 0;
+}
+
+std::size_t stream::read_buffer_capacity() const noexcept {
+  return core_ ? core_->buffer().capacity() : 0;
+}
+
+std::size_t stream::write_buffer_size() const noexcept {
+  return core_ ? core_->unsent() : 0;
+}
+
+} // namespace gale::io

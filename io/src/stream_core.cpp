@@ -1,0 +1,195 @@
+// gale::io::stream's core: entry to the loop, cancellation, writes, close.
+// Reads are in stream_read.cpp, TLS in stream_tls.cpp.
+
+#include "stream_core.hpp"
+
+#include <asio/error.hpp>
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+namespace gale::io::detail {
+
+stream_core::stream_core(transport t, stream_options options)
+  : executor_(std::visit([](auto& s) { return s.get_executor(); }, t)),
+    transport_(std::move(t)), options_(options) {
+  if (options_.read_chunk_size == 0)
+    options_.read_chunk_size = 64 * 1024;
+}
+
+// -- writes ----------------------------------------------------------------
+
+void stream_core::write(std::string bytes, completion<std::error_code> done) {
+  auto id = next_op_.fetch_add(1, std::memory_order_relaxed);
+  watch_cancellation(done, id, &stream_core::cancel_write);
+  on_loop([id, bytes = std::move(bytes),
+           done = std::move(done)](stream_core& s) mutable {
+    if (s.closed())
+      return done.complete_posted(s.error_);
+    auto limit = s.options_.max_write_buffer_size;
+    if (limit != 0 && s.unsent() + bytes.size() > limit)
+      return done.complete_posted(make_error_code(stream_errc::buffer_full));
+    s.queued_total_ += bytes.size();
+    if (s.queued_.empty())
+      s.queued_ = std::move(bytes);
+    else
+      s.queued_ += bytes;
+    if (s.queued_total_ == s.sent_total_) // nothing owed: done at once
+      return done.complete_posted({});
+    s.writes_.push_back({id, s.queued_total_, std::move(done)});
+    s.send_queued();
+  });
+}
+
+void stream_core::send_queued() {
+  if (writing_ || queued_.empty() || tls_handshaking_ || closed())
+    return;
+  writing_ = true;
+  std::swap(sending_, queued_);
+  queued_.clear();
+  std::visit(
+    [&](auto& s) {
+      asio::async_write(
+        s, asio::buffer(sending_),
+        core_handler{shared_from_this(),
+                     [](stream_core& self, std::error_code ec, std::size_t n) {
+                       self.on_sent(ec, n);
+                     }});
+    },
+    transport_);
+}
+
+void stream_core::on_sent(std::error_code ec, std::size_t n) {
+  writing_ = false;
+  sent_total_ += n;
+  sending_.clear();
+  if (closed())
+    return;
+  if (ec)
+    return do_close(ec, false);
+  // A completed write may start another at once (inside its handler);
+  // send_queued below then finds the socket busy and leaves it.
+  while (!writes_.empty() && writes_.front().mark <= sent_total_) {
+    auto done = std::move(writes_.front().done);
+    writes_.pop_front();
+    done.complete({});
+  }
+  send_queued();
+}
+
+void stream_core::cancel_write(std::uint64_t id) {
+  for (auto i = writes_.begin(); i != writes_.end(); ++i)
+    if (i->id == id) {
+      auto done = std::move(i->done);
+      writes_.erase(i);
+      done.complete(asio::error::operation_aborted);
+      return;
+    }
+}
+
+// -- closing ---------------------------------------------------------------
+
+void stream_core::close(std::error_code reason) {
+  on_loop([reason](stream_core& s) { s.do_close(reason, true); });
+}
+
+void stream_core::do_close(std::error_code reason, bool posted) {
+  if (closed())
+    return;
+  error_ = reason ? reason : make_error_code(stream_errc::closed);
+  closed_.store(true, std::memory_order_release);
+  bool local = !reason;
+  if (local && secure() && !tls_handshaking_ && !writing_)
+    tls_goodbye(); // close_notify first; the socket closes after it
+  else
+    close_socket();
+  if (read_)
+    satisfy_read(posted);
+  auto writes = std::move(writes_);
+  writes_.clear();
+  for (auto& w : writes)
+    posted ? w.done.complete_posted(error_) : w.done.complete(error_);
+  queued_.clear();
+  run_close_hooks();
+}
+
+void stream_core::abandon() noexcept {
+  read_.reset();
+  writes_.clear();
+  close_callback_ = nullptr;
+  close_hooks_.clear();
+}
+
+void stream_core::close_socket() {
+  std::visit(
+    [](auto& s) {
+      std::error_code ignored;
+      s.lowest_layer().close(ignored);
+    },
+    transport_);
+}
+
+void stream_core::run_close_hooks() {
+  if (close_hooks_ran_)
+    return;
+  close_hooks_ran_ = true;
+  asio::post(executor_, [self = shared_from_this()] {
+    if (self->close_callback_)
+      std::exchange(self->close_callback_, nullptr)();
+    for (auto& hook : std::exchange(self->close_hooks_, {}))
+      hook();
+  });
+}
+
+void stream_core::set_close_callback(std::function<void()> callback) {
+  on_loop([callback = std::move(callback)](stream_core& s) mutable {
+    s.close_callback_ = std::move(callback);
+    if (s.close_hooks_ran_ && s.close_callback_) // closed before: run soon
+      asio::post(s.executor_,
+                 [cb = std::exchange(s.close_callback_, {})] { cb(); });
+  });
+}
+
+void stream_core::add_close_hook(std::function<void()> hook) {
+  if (close_hooks_ran_)
+    asio::post(executor_, std::move(hook));
+  else
+    close_hooks_.push_back(std::move(hook));
+}
+
+// -- the connection --------------------------------------------------------
+
+std::error_code stream_core::set_nodelay(bool on) {
+  std::error_code ec;
+  std::visit(
+    [&](auto& s) {
+      using socket = std::decay_t<decltype(s.lowest_layer())>;
+      if constexpr (std::is_same_v<typename socket::protocol_type,
+                                   asio::ip::tcp>)
+        s.lowest_layer().set_option(asio::ip::tcp::no_delay(on), ec);
+    },
+    transport_);
+  return ec;
+}
+
+std::string stream_core::peer() const {
+  std::error_code ec;
+  return std::visit(
+    [&](const auto& s) -> std::string {
+      auto ep = s.lowest_layer().remote_endpoint(ec);
+      if (ec)
+        return {};
+      using socket = std::decay_t<decltype(s.lowest_layer())>;
+      if constexpr (std::is_same_v<typename socket::protocol_type,
+                                   asio::ip::tcp>) {
+        auto ip = ep.address().to_string();
+        if (ep.address().is_v6())
+          ip = "[" + ip + "]";
+        return ip + ":" + std::to_string(ep.port());
+      } else {
+        return ep.path();
+      }
+    },
+    transport_);
+}
+
+} // namespace gale::io::detail

@@ -1,0 +1,209 @@
+#pragma once
+
+// The state behind gale::io::stream, on its loop.
+//
+// Theory of operation. The core owns the transport (one of four socket
+// types), a read buffer and a write queue, and is only touched on its loop:
+// every public entry dispatches there. At most one user read is pending
+// (`read_`); `satisfy_read` tries it against the buffer, and only when the
+// buffer cannot satisfy it does the core ask the socket for more
+// (`fill_buffer`, one socket read at a time). A user read that is
+// cancelled leaves the socket read running: what it brings lands in the
+// buffer for the next read, so no byte is lost. Writes append to `queued_`;
+// one socket write at a time sends `sending_`, and each waiting write
+// completes when the count of sent bytes passes its mark. Closing (either
+// side) fails what is pending with the cause and runs the close hooks once.
+
+#include "gale/io/stream.hpp"
+
+#include "read_buffer.hpp"
+
+#include <asio/dispatch.hpp>
+#include <asio/post.hpp>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace gale::io::detail {
+
+using tcp_socket = asio::ip::tcp::socket;
+using unix_socket = asio::local::stream_protocol::socket;
+using transport =
+  std::variant<tcp_socket, unix_socket, asio::ssl::stream<tcp_socket>,
+               asio::ssl::stream<unix_socket>>;
+
+class stream_core : public std::enable_shared_from_this<stream_core> {
+public:
+  stream_core(transport t, stream_options options);
+
+  asio::any_io_executor executor() const { return executor_; }
+
+  // -- entries from the public handle (dispatch to the loop) ------------
+  void read(read_spec spec, completion<std::error_code, std::string> done);
+  void read_into(asio::mutable_buffer buffer, bool partial,
+                 completion<std::error_code, std::size_t> done);
+  void write(std::string bytes, completion<std::error_code> done);
+  void start_tls(tls_options options, completion<std::error_code> done);
+  void close(std::error_code reason);
+
+  // -- on the loop ------------------------------------------------------
+  void set_close_callback(std::function<void()> callback);
+  /// A hook for gale's own servers (drain); runs on close, after the
+  /// user's callback. Not replaced by set_close_callback.
+  void add_close_hook(std::function<void()> hook);
+  std::error_code set_nodelay(bool on);
+  std::string peer() const;
+
+  bool closed() const noexcept {
+    return closed_.load(std::memory_order_acquire);
+  }
+  std::error_code error() const noexcept { return error_; }
+  bool secure() const noexcept { return transport_.index() >= 2; }
+  const read_buffer& buffer() const noexcept { return buffer_; }
+  std::size_t unsent() const noexcept {
+    return static_cast<std::size_t>(queued_total_ - sent_total_);
+  }
+  const stream_options& options() const noexcept { return options_; }
+
+  /// The transport, for gale's own protocol code on the loop.
+  transport& raw() noexcept { return transport_; }
+
+  /// The loop is going away with our socket operations unrun: drop what
+  /// waits on them (user handlers often hold a handle to this stream, and
+  /// would keep it alive for ever).
+  void abandon() noexcept;
+
+private:
+  struct pending_read {
+    std::uint64_t id = 0;
+    read_spec spec;
+    std::optional<std::regex> regex;
+    std::size_t scanned = 0;   ///< delimiter search resumes here
+    asio::mutable_buffer into; ///< read_into: the caller's buffer
+    std::size_t filled = 0;    ///< read_into: bytes copied into it
+    completion<std::error_code, std::string> text_done;
+    completion<std::error_code, std::size_t> size_done;
+  };
+
+  struct pending_write {
+    std::uint64_t id;
+    std::uint64_t mark; ///< done once sent_total_ reaches it
+    completion<std::error_code> done;
+  };
+
+  // reads (stream_read.cpp)
+  void begin_read(pending_read r, bool posted);
+  bool satisfy_read(bool posted);
+  bool satisfy_into(bool posted);
+  std::optional<std::size_t> find_end(pending_read& r, std::error_code& ec);
+  void finish_read(std::error_code ec, std::size_t take, bool posted);
+  void fill_buffer();
+  void on_filled(std::error_code ec, std::size_t n);
+  void cancel_read(std::uint64_t id);
+
+  // writes and lifetime (stream_core.cpp)
+  void send_queued();
+  void on_sent(std::error_code ec, std::size_t n);
+  void cancel_write(std::uint64_t id);
+  void do_close(std::error_code reason, bool posted);
+  void tls_goodbye();
+  void on_handshake(std::error_code ec, completion<std::error_code> done);
+  template <class F>
+  void with_tls(F f);
+  void close_socket();
+  void run_close_hooks();
+
+  template <class F>
+  void on_loop(F f);
+  template <class... Args>
+  void watch_cancellation(completion<Args...>& done, std::uint64_t id,
+                          void (stream_core::*cancel)(std::uint64_t));
+
+  asio::any_io_executor executor_;
+  transport transport_;
+  stream_options options_;
+  std::shared_ptr<asio::ssl::context> tls_context_;
+
+  read_buffer buffer_;
+  std::optional<pending_read> read_;
+  bool filling_ = false; ///< a socket read is under way
+  bool at_eof_ = false;  ///< the peer ended the stream cleanly
+
+  std::string sending_; ///< handed to the socket, not yet confirmed
+  std::string queued_;  ///< waiting for the socket write under way
+  std::uint64_t queued_total_ = 0;
+  std::uint64_t sent_total_ = 0;
+  std::deque<pending_write> writes_;
+  bool writing_ = false; ///< a socket write is under way
+  bool tls_handshaking_ = false;
+
+  std::atomic<std::uint64_t> next_op_{1};
+  std::atomic<bool> closed_{false};
+  std::error_code error_;
+  std::function<void()> close_callback_;
+  std::vector<std::function<void()>> close_hooks_;
+  bool close_hooks_ran_ = false;
+};
+
+/// The handler of the core's own socket operations: runs `f` with the core,
+/// or, destroyed unrun (the loop shut down), abandons the core's waiters.
+template <class F>
+struct core_handler {
+  std::shared_ptr<stream_core> self;
+  F f;
+
+  core_handler(std::shared_ptr<stream_core> s, F fn)
+    : self(std::move(s)), f(std::move(fn)) {}
+  core_handler(core_handler&&) noexcept = default;
+  core_handler& operator=(core_handler&&) = delete;
+  ~core_handler() {
+    if (self)
+      self->abandon();
+  }
+
+  template <class... Args>
+  void operator()(Args&&... args) {
+    auto core = std::move(self);
+    f(*core, std::forward<Args>(args)...);
+  }
+};
+
+// Runs `f` on the loop: at once when this thread runs it, else queued.
+template <class F>
+void stream_core::on_loop(F f) {
+  asio::dispatch(executor_, [self = shared_from_this(),
+                             f = std::move(f)]() mutable { f(*self); });
+}
+
+// A cancellation through the handler's slot is carried to the loop; the id
+// keeps a late one from touching a later operation.
+template <class... Args>
+void stream_core::watch_cancellation(
+  completion<Args...>& done, std::uint64_t id,
+  void (stream_core::*cancel)(std::uint64_t)) {
+  auto slot = done.cancellation_slot();
+  if (!slot.is_connected())
+    return;
+  slot.assign([weak = weak_from_this(), ex = executor_, id,
+               cancel](asio::cancellation_type) {
+    asio::post(ex, [weak, id, cancel] {
+      if (auto self = weak.lock())
+        ((*self).*cancel)(id);
+    });
+  });
+}
+
+} // namespace gale::io::detail
