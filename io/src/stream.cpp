@@ -8,12 +8,14 @@
 
 namespace gale::io {
 
+detail::stream_owner::~stream_owner() {
+  if (core)
+    core->close({});
+}
+
 stream::stream(std::shared_ptr<detail::stream_core> core)
-  : core_(std::move(core)) {
-  // The owner closes the connection when the last handle goes; operations
-  // under way hold only the core.
-  owner_ = std::shared_ptr<void>(core_.get(),
-                                 [core = core_](void*) { core->close({}); });
+  : owner_(std::make_shared<detail::stream_owner>()) {
+  owner_->core = std::move(core); // in place: a moved-from owner would close
 }
 
 stream::stream(asio::ip::tcp::socket socket, stream_options options)
@@ -30,9 +32,9 @@ stream::stream(asio::local::stream_protocol::socket socket,
     options)) {}
 
 stream::executor_type stream::get_executor() const noexcept {
-  if (!core_)
+  if (!owner_)
     return asio::system_executor{};
-  return core_->executor();
+  return owner_->core->executor();
 }
 
 void stream::start_read(const core_ptr& core, detail::read_spec spec,
@@ -65,46 +67,46 @@ void stream::start_tls(const core_ptr& core, tls_options options,
 }
 
 void stream::close(std::error_code reason) {
-  if (core_)
-    core_->close(reason);
+  if (core())
+    core()->close(reason);
 }
 
 bool stream::closed() const noexcept {
-  return !core_ || core_->closed();
+  return !core() || core()->closed();
 }
 
 std::error_code stream::error() const noexcept {
-  return core_ ? core_->error() : make_error_code(stream_errc::no_connection);
+  return core() ? core()->error() : make_error_code(stream_errc::no_connection);
 }
 
 void stream::set_close_callback(std::function<void()> callback) {
-  if (core_)
-    core_->set_close_callback(std::move(callback));
+  if (core())
+    core()->set_close_callback(std::move(callback));
 }
 
 std::error_code stream::set_nodelay(bool on) {
-  return core_ ? core_->set_nodelay(on)
-               : make_error_code(stream_errc::no_connection);
+  return core() ? core()->set_nodelay(on)
+                : make_error_code(stream_errc::no_connection);
 }
 
 std::string stream::peer() const {
-  return core_ ? core_->peer() : "";
+  return core() ? core()->peer() : "";
 }
 
 bool stream::secure() const noexcept {
-  return core_ && core_->secure();
+  return core() && core()->secure();
 }
 
 std::size_t stream::read_buffer_size() const noexcept {
-  return core_ ? core_->buffer().size() : 0;
+  return core() ? core()->buffer().size() : 0;
 }
 
 std::size_t stream::read_buffer_capacity() const noexcept {
-  return core_ ? core_->buffer().capacity() : 0;
+  return core() ? core()->buffer().capacity() : 0;
 }
 
 std::size_t stream::write_buffer_size() const noexcept {
-  return core_ ? core_->unsent() : 0;
+  return core() ? core()->unsent() : 0;
 }
 
 } // namespace gale::io

@@ -11,6 +11,7 @@ namespace gale::io::detail {
 
 stream_core::stream_core(transport t, stream_options options)
   : executor_(std::visit([](auto& s) { return s.get_executor(); }, t)),
+    loop_(executor_.target<asio::io_context::executor_type>()),
     transport_(std::move(t)), options_(options) {
   if (options_.read_chunk_size == 0)
     options_.read_chunk_size = 64 * 1024;

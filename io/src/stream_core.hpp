@@ -19,6 +19,7 @@
 #include "read_buffer.hpp"
 
 #include <asio/dispatch.hpp>
+#include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
 #include <asio/ip/tcp.hpp>
@@ -90,10 +91,10 @@ private:
   struct pending_read {
     std::uint64_t id = 0;
     read_spec spec;
-    std::optional<std::regex> regex;
-    std::size_t scanned = 0;   ///< delimiter search resumes here
-    asio::mutable_buffer into; ///< read_into: the caller's buffer
-    std::size_t filled = 0;    ///< read_into: bytes copied into it
+    std::unique_ptr<std::regex> regex; ///< kind::regex only
+    std::size_t scanned = 0;           ///< delimiter search resumes here
+    asio::mutable_buffer into;         ///< read_into: the caller's buffer
+    std::size_t filled = 0;            ///< read_into: bytes copied into it
     completion<std::error_code, std::string> text_done;
     completion<std::error_code, std::size_t> size_done;
   };
@@ -133,6 +134,8 @@ private:
                           void (stream_core::*cancel)(std::uint64_t));
 
   asio::any_io_executor executor_;
+  /// The executor's io_context, when it has one: a cheap "are we on it".
+  const asio::io_context::executor_type* loop_;
   transport transport_;
   stream_options options_;
   std::shared_ptr<asio::ssl::context> tls_context_;
@@ -184,6 +187,8 @@ struct core_handler {
 // Runs `f` on the loop: at once when this thread runs it, else queued.
 template <class F>
 void stream_core::on_loop(F f) {
+  if (loop_ && loop_->running_in_this_thread())
+    return f(*this);
   asio::dispatch(executor_, [self = shared_from_this(),
                              f = std::move(f)]() mutable { f(*self); });
 }

@@ -16,7 +16,8 @@ void stream_core::read(read_spec spec,
   r.id = next_op_.fetch_add(1, std::memory_order_relaxed);
   if (spec.what == kind::regex) {
     try {
-      r.regex.emplace(spec.pattern, std::regex::ECMAScript);
+      r.regex =
+        std::make_unique<std::regex>(spec.pattern, std::regex::ECMAScript);
     } catch (const std::regex_error&) {
       done.complete_posted(make_error_code(std::errc::invalid_argument), {});
       return;

@@ -7,6 +7,7 @@
 #include "stream_core.hpp"
 
 #include <asio/co_spawn.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
@@ -66,6 +67,10 @@ public:
   }
 
   void stop() {
+    // The socket file goes at once, even when the loop stops next and
+    // never runs the rest.
+    if (!unix_path_.empty() && !unlinked_.exchange(true))
+      ::unlink(unix_path_.c_str());
     asio::dispatch(ex_,
                    [self = shared_from_this()] { self->close_listeners(); });
   }
@@ -204,9 +209,8 @@ private:
       a->close(ignored);
     if (unix_)
       unix_->close(ignored);
-    if (!unix_path_.empty())
+    if (!unix_path_.empty() && !unlinked_.exchange(true))
       ::unlink(unix_path_.c_str());
-    unix_path_.clear();
   }
 
   asio::any_io_executor ex_;
@@ -215,7 +219,8 @@ private:
   tls_options tls_;
   std::vector<std::unique_ptr<tcp::acceptor>> tcp_;
   std::unique_ptr<local::acceptor> unix_;
-  std::string unix_path_;
+  std::string unix_path_; ///< set by listen, before the loop sees it
+  std::atomic<bool> unlinked_{false};
   bool stopped_ = false;
   std::atomic<std::uint16_t> port_{0};
   std::atomic<std::size_t> count_{0};

@@ -34,6 +34,13 @@ struct stream_options {
 namespace detail {
 class stream_core;
 
+/// What the handles share: the core, closed when the last handle goes
+/// (operations under way hold only the core).
+struct stream_owner {
+  std::shared_ptr<stream_core> core;
+  ~stream_owner();
+};
+
 /// What a read waits for (see the `async_read_*` members).
 struct read_spec {
   enum class kind : unsigned char { until, regex, bytes, until_close };
@@ -127,7 +134,7 @@ public:
   auto async_read_into(asio::mutable_buffer buffer, bool partial,
                        Token&& token) {
     return detail::initiate<std::error_code, std::size_t>(
-      token, get_executor(), [core = core_, buffer, partial](auto done) {
+      token, get_executor(), [core = core(), buffer, partial](auto done) {
         start_read_into(core, buffer, partial, std::move(done));
       });
   }
@@ -140,7 +147,7 @@ public:
   auto async_write(std::string bytes, Token&& token) {
     return detail::initiate<std::error_code>(
       token, get_executor(),
-      [core = core_, bytes = std::move(bytes)](auto done) mutable {
+      [core = core(), bytes = std::move(bytes)](auto done) mutable {
         start_write(core, std::move(bytes), std::move(done));
       });
   }
@@ -154,7 +161,7 @@ public:
   auto async_start_tls(tls_options options, Token&& token) {
     return detail::initiate<std::error_code>(
       token, get_executor(),
-      [core = core_, options = std::move(options)](auto done) mutable {
+      [core = core(), options = std::move(options)](auto done) mutable {
         start_tls(core, std::move(options), std::move(done));
       });
   }
@@ -192,11 +199,12 @@ public:
   std::size_t write_buffer_size() const noexcept;
 
   /// True when the stream holds a connection (open or closed).
-  explicit operator bool() const noexcept { return core_ != nullptr; }
+  explicit operator bool() const noexcept { return owner_ != nullptr; }
 
   /// The shared state behind the handle; for gale's own protocol code.
   const std::shared_ptr<detail::stream_core>& core() const noexcept {
-    return core_;
+    static const std::shared_ptr<detail::stream_core> none;
+    return owner_ ? owner_->core : none;
   }
   explicit stream(std::shared_ptr<detail::stream_core> core);
 
@@ -205,7 +213,7 @@ private:
   auto read(detail::read_spec spec, Token&& token) {
     return detail::initiate<std::error_code, std::string>(
       token, get_executor(),
-      [core = core_, spec = std::move(spec)](auto done) mutable {
+      [core = core(), spec = std::move(spec)](auto done) mutable {
         start_read(core, std::move(spec), std::move(done));
       });
   }
@@ -222,9 +230,7 @@ private:
   static void start_tls(const core_ptr& core, tls_options options,
                         detail::completion<std::error_code> done);
 
-  // Shared by copies; the last copy's owner closes the connection.
-  std::shared_ptr<void> owner_;
-  core_ptr core_;
+  std::shared_ptr<detail::stream_owner> owner_;
 };
 
 } // namespace gale::io

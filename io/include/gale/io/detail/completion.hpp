@@ -12,7 +12,9 @@
 #include <asio/prefer.hpp>
 
 #include <memory>
+#include <optional>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace gale::io::detail {
@@ -23,7 +25,8 @@ namespace gale::io::detail {
 ///
 /// It keeps what Asio promises a handler: the work of the handler's
 /// associated executor (the I/O object's when the handler names none) is
-/// tracked until it has run, it runs on that executor, it is invoked with its
+/// tracked until it has run, it runs on that executor (`complete` is only
+/// called on the I/O object's loop), it is invoked with its
 /// associated allocator, and its cancellation slot is available to the
 /// operation (`cancellation_slot()`), cleared before the handler runs.
 ///
@@ -46,9 +49,9 @@ public:
     return impl_ ? impl_->slot : asio::cancellation_slot{};
   }
 
-  /// Finishes from within an asynchronous completion: the handler runs at
-  /// once when this thread already runs its executor, else it is queued
-  /// there.
+  /// Finishes from within an asynchronous completion, on the I/O object's
+  /// loop: the handler runs at once when it belongs to that loop, else it
+  /// is queued on its own executor.
   void complete(Args... args) { finish(false, std::move(args)...); }
 
   /// Finishes while the operation is still being initiated: the handler is
@@ -72,17 +75,23 @@ private:
       std::declval<executor>(), asio::execution::outstanding_work.tracked))>;
 
     model(Handler h, const asio::any_io_executor& io_executor)
-      : handler(std::move(h)),
-        work(asio::prefer(asio::get_associated_executor(handler, io_executor),
-                          asio::execution::outstanding_work.tracked)) {
+      : handler(std::move(h)), io(io_executor) {
       this->slot = asio::get_associated_cancellation_slot(handler);
+      auto ex = asio::get_associated_executor(handler, io_executor);
+      // A handler bound to the I/O object's own loop needs no work guard
+      // (the loop runs the operation) and, finished from the loop, no
+      // dispatch either: it is called directly.
+      if constexpr (std::is_same_v<executor, asio::any_io_executor>)
+        if (ex == io_executor)
+          return;
+      work.emplace(
+        asio::prefer(std::move(ex), asio::execution::outstanding_work.tracked));
     }
 
     void finish(std::unique_ptr<base> self, bool post,
                 std::tuple<Args...> args) override {
       // Move everything out and free this model before the upcall, as Asio
       // requires of handler memory.
-      auto ex = std::move(work);
       auto slot = this->slot;
       auto alloc = asio::get_associated_allocator(handler);
       auto run =
@@ -91,6 +100,16 @@ private:
           slot.clear();
           std::apply(std::move(h), std::move(args));
         });
+      if (!work) {
+        auto loop = std::move(io);
+        self.reset();
+        if (post)
+          asio::post(loop, std::move(run));
+        else
+          std::move(run)();
+        return;
+      }
+      auto ex = std::move(*work);
       self.reset();
       if (post)
         asio::post(ex, std::move(run));
@@ -99,7 +118,8 @@ private:
     }
 
     Handler handler;
-    tracked work;
+    asio::any_io_executor io;
+    std::optional<tracked> work;
   };
 
   void finish(bool post, Args... args) {
