@@ -3,6 +3,7 @@
 #include "gale/http_messages.hpp"
 
 #include <gale/http/error.hpp>
+#include <gale/io/stream_error.hpp>
 
 #include <caf/atom.hpp>
 #include <caf/exit_reason.hpp>
@@ -45,6 +46,7 @@ constexpr auto netdb_atom = caf::atom("gale_netdb");
 constexpr auto addrinfo_atom = caf::atom("gale_gai");
 constexpr auto misc_atom = caf::atom("gale_misc");
 constexpr auto http_atom = caf::atom("gale_http");
+constexpr auto stream_atom = caf::atom("gale_strm");
 // A status error's code is the status class (1-9, as caf::error codes are
 // 8 bits); the context holds the status and, from a fetch, the response.
 constexpr auto status_atom = caf::atom("gale_stat");
@@ -85,6 +87,8 @@ caf::error to_caf_error(const std::error_code& ec) {
     return make_error(static_cast<errc>(code));
   if (cat == http::error_category() && code > 0 && code < 256)
     return with_text(http_atom, code);
+  if (cat == io::stream_category() && code > 0 && code < 256)
+    return with_text(stream_atom, code);
   if (cat == http::status_category())
     return caf::error{static_cast<uint8_t>(code / 100), status_atom,
                       caf::make_message(code)};
@@ -122,6 +126,8 @@ std::error_code to_error_code(const caf::error& err) {
     return {code, asio::error::get_misc_category()};
   if (category == http_atom)
     return {code, http::error_category()};
+  if (category == stream_atom)
+    return {code, io::stream_category()};
   if (category == status_atom) {
     const auto& ctx = err.context();
     if (ctx.size() >= 1 && ctx.match_element<int>(0))
@@ -153,8 +159,8 @@ caf::error to_caf_error(const std::error_code& ec, http::response res) {
 
 const std::vector<caf::atom_value>& error_categories() {
   static const std::vector<caf::atom_value> all{
-    gale_atom, system_atom, netdb_atom, addrinfo_atom,
-    misc_atom, http_atom,   status_atom};
+    gale_atom, system_atom, netdb_atom,  addrinfo_atom,
+    misc_atom, http_atom,   status_atom, stream_atom};
   return all;
 }
 

@@ -130,6 +130,15 @@ io_actor::behavior_type io_actor_impl(self_pointer self,
             [c, max](auto& e, auto t) { e.read(std::move(t), c, max); });
       return {};
     },
+    [self](read_until_atom, op_id id, caf::timespan timeout, connection_id c,
+           std::string& delimiter,
+           std::uint32_t max) -> caf::delegated<std::string> {
+      start(self, id, timeout,
+            [c, d = std::move(delimiter), max](auto& e, auto t) mutable {
+              e.read_until(std::move(t), c, std::move(d), max);
+            });
+      return {};
+    },
     [self](write_atom, op_id id, caf::timespan timeout, connection_id c,
            std::string& bytes) -> caf::delegated<std::uint64_t> {
       start(self, id, timeout,
@@ -147,6 +156,10 @@ io_actor::behavior_type io_actor_impl(self_pointer self,
       start_simple(self, [h = std::move(host), port](auto& e, auto r) {
         e.listen(std::move(r), h, port);
       });
+      return {};
+    },
+    [self](unlisten_atom, listener_id l) -> caf::delegated<void> {
+      start_simple(self, [l](auto& e, auto r) { e.unlisten(std::move(r), l); });
       return {};
     },
     [self](accept_atom, op_id id, caf::timespan timeout,

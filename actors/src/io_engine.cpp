@@ -3,17 +3,20 @@
 #include "gale/error.hpp"
 
 #include <gale/http/error.hpp>
+#include <gale/io/tcp_client.hpp>
 #include <gale/io/timers.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/write.hpp>
 
 #include <caf/make_message.hpp>
 
+#include <charconv>
 #include <optional>
+
+#include <netdb.h>
 
 namespace gale::detail {
 
@@ -107,62 +110,98 @@ void io_engine::resolve(op_ticket t, std::string host, std::string service) {
       }));
 }
 
+namespace {
+
+/// A port number, or a service name looked up in the services database.
+std::optional<std::uint16_t> port_of(const std::string& service) {
+  std::uint32_t port = 0;
+  auto [end, ec] =
+    std::from_chars(service.data(), service.data() + service.size(), port);
+  if (ec == std::errc{} && end == service.data() + service.size())
+    return port <= 65535 ? std::optional<std::uint16_t>(port) : std::nullopt;
+  if (auto* entry = ::getservbyname(service.c_str(), "tcp"))
+    return ntohs(static_cast<std::uint16_t>(entry->s_port));
+  return std::nullopt;
+}
+
+} // namespace
+
 void io_engine::connect(op_ticket t, std::string host, std::string service) {
+  auto port = port_of(service);
+  if (!port) {
+    t.reply.deliver(to_caf_error(asio::error::service_not_found));
+    return;
+  }
   auto op = begin(std::move(t), true);
-  io::async_connect(
-    ex_, std::move(host), std::move(service),
+  io::async_connect_stream(
+    ex_, std::move(host), *port, {},
     asio::bind_cancellation_slot(
-      op->slot(), [self = shared_from_this(), op](std::error_code ec,
-                                                  io::tcp::socket socket) {
+      op->slot(),
+      [self = shared_from_this(), op](std::error_code ec, io::stream s) {
         if (ec || !op->reply.pending()) {
           self->finish(op, ec ? ec : asio::error::operation_aborted, {});
           return; // a late connection after a stop is dropped, closed
         }
-        auto id = self->next_id_++;
-        socket.set_option(io::tcp::no_delay(true), ec);
-        self->connections_.emplace(
-          id, std::make_shared<io::tcp::socket>(std::move(socket)));
-        self->finish(op, {}, caf::make_message(id));
+        self->finish(op, {}, caf::make_message(self->adopt(std::move(s))));
       }));
 }
 
-void io_engine::read(op_ticket t, connection_id c, std::uint32_t max) {
+connection_id io_engine::adopt(io::stream s) {
+  s.set_nodelay(true);
+  auto id = next_id_++;
+  connections_.emplace(id, std::move(s));
+  return id;
+}
+
+io::stream* io_engine::find(connection_id c, reply_slot& reply) {
   auto i = connections_.find(c);
-  if (i == connections_.end()) {
-    t.reply.deliver(make_error(errc::unknown_connection));
+  if (i != connections_.end())
+    return &i->second;
+  reply.deliver(make_error(errc::unknown_connection));
+  return nullptr;
+}
+
+void io_engine::read(op_ticket t, connection_id c, std::uint32_t max) {
+  auto* s = find(c, t.reply);
+  if (!s)
     return;
-  }
   auto op = begin(std::move(t), false);
-  auto socket = i->second;
-  auto buffer = std::make_shared<std::string>(max == 0 ? 1 : max, '\0');
-  socket->async_read_some(
-    asio::buffer(*buffer),
+  // A partial read: the stream allocates what arrives, not `max` up front.
+  s->async_read_bytes(
+    max == 0 ? 1 : max, true,
     asio::bind_cancellation_slot(
-      op->slot(), [self = shared_from_this(), op, socket,
-                   buffer](std::error_code ec, std::size_t n) {
-        // Bytes that arrived before a stop took effect are delivered.
-        if (n > 0)
-          ec = {};
-        buffer->resize(n);
-        self->finish(op, ec, caf::make_message(std::move(*buffer)));
+      op->slot(),
+      [self = shared_from_this(), op](std::error_code ec, std::string bytes) {
+        self->finish(op, ec, caf::make_message(std::move(bytes)));
+      }));
+}
+
+void io_engine::read_until(op_ticket t, connection_id c, std::string delimiter,
+                           std::uint32_t max) {
+  auto* s = find(c, t.reply);
+  if (!s)
+    return;
+  auto op = begin(std::move(t), false);
+  s->async_read_until(
+    std::move(delimiter), max,
+    asio::bind_cancellation_slot(
+      op->slot(),
+      [self = shared_from_this(), op](std::error_code ec, std::string line) {
+        self->finish(op, ec, caf::make_message(std::move(line)));
       }));
 }
 
 void io_engine::write(op_ticket t, connection_id c, std::string bytes) {
-  auto i = connections_.find(c);
-  if (i == connections_.end()) {
-    t.reply.deliver(make_error(errc::unknown_connection));
+  auto* s = find(c, t.reply);
+  if (!s)
     return;
-  }
   auto op = begin(std::move(t), false);
-  auto socket = i->second;
-  auto buffer = std::make_shared<std::string>(std::move(bytes));
-  asio::async_write(
-    *socket, asio::buffer(*buffer),
+  auto n = static_cast<std::uint64_t>(bytes.size());
+  s->async_write(
+    std::move(bytes),
     asio::bind_cancellation_slot(
-      op->slot(), [self = shared_from_this(), op, socket,
-                   buffer](std::error_code ec, std::size_t n) {
-        self->finish(op, ec, caf::make_message(static_cast<std::uint64_t>(n)));
+      op->slot(), [self = shared_from_this(), op, n](std::error_code ec) {
+        self->finish(op, ec, caf::make_message(n));
       }));
 }
 
@@ -181,24 +220,17 @@ void io_engine::accept(op_ticket t, listener_id l) {
         self->finish(op, ec, {});
         return;
       }
-      auto id = self->next_id_++;
-      socket.set_option(io::tcp::no_delay(true), ec);
-      self->connections_.emplace(
-        id, std::make_shared<io::tcp::socket>(std::move(socket)));
+      auto id = self->adopt(io::stream{std::move(socket)});
       self->finish(op, {}, caf::make_message(id));
     }));
 }
 
 void io_engine::close(reply_slot reply, connection_id c) {
-  auto i = connections_.find(c);
-  if (i == connections_.end()) {
-    reply.deliver(make_error(errc::unknown_connection));
+  auto* s = find(c, reply);
+  if (!s)
     return;
-  }
-  std::error_code ignored;
-  i->second->shutdown(io::tcp::socket::shutdown_both, ignored);
-  i->second->close(ignored);
-  connections_.erase(i);
+  s->close();
+  connections_.erase(c);
   reply.deliver(caf::make_message());
 }
 
@@ -215,6 +247,18 @@ void io_engine::listen(reply_slot reply, const std::string& host,
   listeners_.emplace(id,
                      std::make_shared<io::tcp::acceptor>(std::move(acceptor)));
   reply.deliver(caf::make_message(listener_info{id, bound}));
+}
+
+void io_engine::unlisten(reply_slot reply, listener_id l) {
+  auto i = listeners_.find(l);
+  if (i == listeners_.end()) {
+    reply.deliver(make_error(errc::unknown_listener));
+    return;
+  }
+  std::error_code ignored;
+  i->second->close(ignored); // pending accepts fail: operation aborted
+  listeners_.erase(i);
+  reply.deliver(caf::make_message());
 }
 
 void io_engine::cancel(const caf::actor_addr& requester, op_id id) {
@@ -279,8 +323,8 @@ void io_engine::shutdown() {
   servers_.clear();
   http_.shutdown();
   std::error_code ignored;
-  for (auto& [id, socket] : connections_)
-    socket->close(ignored);
+  for (auto& [id, s] : connections_)
+    s.close();
   for (auto& [id, acceptor] : listeners_)
     acceptor->close(ignored);
   connections_.clear();

@@ -6,6 +6,7 @@
 
 #include <gale/io/http_client.hpp>
 #include <gale/io/http_server.hpp>
+#include <gale/io/stream.hpp>
 #include <gale/io/tcp.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -49,6 +50,8 @@ public:
   void resolve(op_ticket t, std::string host, std::string service);
   void connect(op_ticket t, std::string host, std::string service);
   void read(op_ticket t, connection_id c, std::uint32_t max);
+  void read_until(op_ticket t, connection_id c, std::string delimiter,
+                  std::uint32_t max);
   void write(op_ticket t, connection_id c, std::string bytes);
   void accept(op_ticket t, listener_id l);
   void fetch(op_ticket t, io::http_request req);
@@ -57,6 +60,7 @@ public:
   void unserve(reply_slot reply, listener_id id, caf::timespan grace);
   void close(reply_slot reply, connection_id c);
   void listen(reply_slot reply, const std::string& host, std::uint16_t port);
+  void unlisten(reply_slot reply, listener_id l);
   void cancel(const caf::actor_addr& requester, op_id id);
 
   /// Precondition: the loop thread has stopped.
@@ -70,13 +74,15 @@ public:
 
 private:
   op_ptr begin(op_ticket t, bool reply_at_once_on_stop);
+  connection_id adopt(io::stream s);
+  /// The connection `c`, or null after answering `unknown_connection`.
+  io::stream* find(connection_id c, reply_slot& reply);
   void stop(const op_ptr& op, errc reason);
   void forget(const op_ptr& op);
   void finish(const op_ptr& op, std::error_code ec, caf::message result);
 
   asio::any_io_executor ex_;
-  std::unordered_map<connection_id, std::shared_ptr<io::tcp::socket>>
-    connections_;
+  std::unordered_map<connection_id, io::stream> connections_;
   std::unordered_map<listener_id, std::shared_ptr<io::tcp::acceptor>>
     listeners_;
   std::map<std::pair<caf::actor_addr, op_id>, std::weak_ptr<pending_op>> ops_;

@@ -58,10 +58,12 @@ using signal_callback = std::function<void(int signal_number)>;
 /// | `sleep, op, duration` | nothing, after `duration` |
 /// | `resolve, op, timeout, host, service` | addresses as text |
 /// | `connect, op, timeout, host, service` | a connection id |
-/// | `read, op, timeout, connection, max` | 1 to `max` bytes; EOF is an error |
+/// | `read, op, timeout, connection, max` | 1 to `max` bytes (allocating what arrives); EOF is an error |
+/// | `read_until, op, timeout, connection, delimiter, max` | up to and including `delimiter`; `stream_errc::unsatisfiable_read` when it does not come within `max` (0: the buffer's 16 MiB), and the bytes stay readable |
 /// | `write, op, timeout, connection, bytes` | the number of bytes written (all) |
 /// | `close, connection` | nothing; pending reads and writes fail |
 /// | `listen, host, port` | a `listener_info` (port 0 picks one) |
+/// | `unlisten, listener` | nothing; pending accepts fail |
 /// | `accept, op, timeout, listener` | a connection id |
 /// | `cancel, op` | no reply; the operation fails with `errc::cancelled` |
 /// | `signal, number, actor` | an id; `actor` gets `(signal, number)` per delivery |
@@ -82,10 +84,13 @@ using io_actor = caf::typed_actor<
                   std::string>::with<connection_id>,
   caf::replies_to<read_atom, op_id, caf::timespan, connection_id,
                   std::uint32_t>::with<std::string>,
+  caf::replies_to<read_until_atom, op_id, caf::timespan, connection_id,
+                  std::string, std::uint32_t>::with<std::string>,
   caf::replies_to<write_atom, op_id, caf::timespan, connection_id,
                   std::string>::with<std::uint64_t>,
   caf::replies_to<close_atom, connection_id>::with<void>,
   caf::replies_to<listen_atom, std::string, std::uint16_t>::with<listener_info>,
+  caf::replies_to<unlisten_atom, listener_id>::with<void>,
   caf::replies_to<accept_atom, op_id, caf::timespan,
                   listener_id>::with<connection_id>,
   caf::reacts_to<cancel_atom, op_id>,

@@ -96,7 +96,22 @@ public:
       std::forward<Token>(token));
   }
 
-  /// Writes all of `bytes`. Signature `void(std::error_code, std::uint64_t)`.
+  /// Reads up to and including `delimiter`, within `max` bytes (0: the
+  /// stream's buffer limit). Signature `void(std::error_code, std::string)`;
+  /// `io::stream_errc::unsatisfiable_read` leaves the bytes readable.
+  template <class Token>
+  auto read_until(connection_id c, std::string delimiter, std::uint32_t max,
+                  Token&& token) const {
+    auto id = requester_->next_op_id();
+    return run<std::string>(id,
+                            caf::make_message(read_until_atom_v, id,
+                                              loop_timeout(), c,
+                                              std::move(delimiter), max),
+                            std::forward<Token>(token));
+  }
+
+  /// Writes all of `bytes`; done once they are handed to the kernel.
+  /// Signature `void(std::error_code, std::uint64_t)`.
   template <class Token>
   auto write(connection_id c, std::string bytes, Token&& token) const {
     auto id = requester_->next_op_id();
@@ -120,6 +135,14 @@ public:
     return run<listener_info>(
       0, caf::make_message(listen_atom_v, std::move(host), port),
       std::forward<Token>(token));
+  }
+
+  /// Closes a listener; accepts pending on it fail. Signature
+  /// `void(std::error_code)`.
+  template <class Token>
+  auto unlisten(listener_id l, Token&& token) const {
+    return run<void>(0, caf::make_message(unlisten_atom_v, l),
+                     std::forward<Token>(token));
   }
 
   /// Accepts one connection. Signature `void(std::error_code, connection_id)`.
