@@ -57,6 +57,7 @@ struct options {
 
 // -- the server: one room on the server's loop, so no locks -------------
 
+// [room]
 class room {
 public:
   asio::awaitable<void> member(io::stream s) {
@@ -92,6 +93,7 @@ private:
   std::map<std::string, io::stream> members_;
   std::uint64_t joined_ = 0;
 };
+// [end]
 
 void wait_for_signal(io::loop& loop) {
   std::promise<void> stop;
@@ -114,6 +116,7 @@ int serve(options& o) {
   io::loop loop;
   loop.start();
   room chat;
+  // [serve]
   o.serve.stream.max_write_buffer_size = 1024 * 1024;
   if (!o.tls_cert.empty())
     o.serve.tls = io::tls_options::server_with(o.tls_cert, o.tls_key);
@@ -125,6 +128,7 @@ int serve(options& o) {
     std::cerr << "line_chat: cannot listen: " << ec.message() << "\n";
     return 1;
   }
+  // [end]
   std::cout << "listening on "
             << (o.serve.unix_path.empty()
                   ? o.serve.host + ":" + std::to_string(server.port())
@@ -152,11 +156,13 @@ asio::awaitable<void> print_lines(io::stream s, std::promise<void>& ended) {
 int connect(const options& o) {
   io::loop loop;
   loop.start();
+  // [tls-client]
   io::connect_options c;
   if (!o.tls_ca.empty() || !o.tls_name.empty()) {
     c.tls = io::tls_options::client(o.tls_name);
     c.tls->ca_file = o.tls_ca;
   }
+  // [end]
   io::stream s;
   try {
     s = o.connect_unix

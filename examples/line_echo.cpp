@@ -21,6 +21,7 @@ namespace {
 
 constexpr std::size_t max_line = 64 * 1024;
 
+// [echo]
 // One connection: read a line, write it back once flushed, read the next.
 void echo(gale::io::stream s) {
   s.async_read_until(
@@ -33,6 +34,7 @@ void echo(gale::io::stream s) {
       });
     });
 }
+// [end]
 
 int usage() {
   std::cerr << "usage: line_echo --port P [--host H]\n";
