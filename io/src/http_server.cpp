@@ -9,6 +9,7 @@
 #include <gale/http/serializer.hpp>
 #include <gale/ws/codec.hpp>
 #include <gale/ws/deflate.hpp>
+#include <gale/ws/handshake.hpp>
 #include <gale/io/tcp.hpp>
 
 #include <asio/dispatch.hpp>
@@ -843,78 +844,22 @@ void exchange::prepare(http::response& res, bool head_only_body) {
   }
 }
 
-/// True when `origin` ("scheme://host[:port]") names `host` (a Host header).
-bool same_origin(std::string_view origin, std::string_view host) {
-  auto scheme_end = origin.find("://");
-  if (scheme_end == std::string_view::npos)
-    return false;
-  return http::iequals(origin.substr(scheme_end + 3), host);
-}
-
 void exchange::handshake(websocket_handlers handlers,
                          websocket_options options) {
-  const auto& h = req_.headers;
-  const auto* key = h.find("Sec-WebSocket-Key");
-  auto refuse = [&](int status, const char* version = nullptr) {
-    http::response res;
-    res.status = status;
-    res.headers.set("Content-Type", "text/plain");
-    if (version)
-      res.headers.set("Sec-WebSocket-Version", version);
-    res.body = std::string{http::reason_phrase(status)} + "\n";
-    prepare(res);
+  auto d =
+    ws::accept_request(req_, {options.subprotocols, options.allowed_origins,
+                              options.permessage_deflate});
+  if (!d.accepted()) {
+    prepare(d.response);
     finished_ = true;
-  };
-  if (req_.method != "GET" || !h.has_token("Upgrade", "websocket")
-      || !h.has_token("Connection", "upgrade") || !key || key->size() != 24)
-    return refuse(400);
-  if (const auto* v = h.find("Sec-WebSocket-Version"); !v || *v != "13")
-    return refuse(426, "13");
-  if (const auto* origin = h.find("Origin")) {
-    const auto* host = h.find("Host");
-    bool allowed = host && same_origin(*origin, *host);
-    for (const auto& o : options.allowed_origins)
-      allowed = allowed || o == "*" || http::iequals(o, *origin);
-    if (!allowed)
-      return refuse(403);
+    return;
   }
-  std::vector<std::string_view> offered; // the client's, comma-separated
-  for (std::string_view list : h.find_all("Sec-WebSocket-Protocol"))
-    while (!list.empty()) {
-      auto comma = list.find(',');
-      auto item = list.substr(0, comma);
-      while (!item.empty() && item.front() == ' ')
-        item.remove_prefix(1);
-      while (!item.empty() && item.back() == ' ')
-        item.remove_suffix(1);
-      offered.push_back(item);
-      list = comma == std::string_view::npos ? std::string_view{}
-                                             : list.substr(comma + 1);
-    }
-  std::string chosen; // the server's favourite among them
-  for (const auto& mine : options.subprotocols)
-    if (chosen.empty()
-        && std::find(offered.begin(), offered.end(), mine) != offered.end())
-      chosen = mine;
-  http::response res;
-  res.status = 101;
-  res.headers.set("Upgrade", "websocket");
-  res.headers.set("Connection", "Upgrade");
-  res.headers.set("Sec-WebSocket-Accept", ws::accept_key(*key));
-  if (!chosen.empty())
-    res.headers.set("Sec-WebSocket-Protocol", chosen);
-  std::optional<std::string> deflate;
-  if (options.permessage_deflate)
-    for (std::string_view offers : h.find_all("Sec-WebSocket-Extensions"))
-      if (!deflate)
-        deflate = ws::accept_deflate_offer(offers);
-  if (deflate)
-    res.headers.set("Sec-WebSocket-Extensions", *deflate);
   started_ = true;
   finished_ = true;
-  http::serialize_head(res, out);
-  websocket_ = std::make_unique<websocket_setup>(websocket_setup{
-    std::move(handlers), std::move(options), chosen, deflate.has_value()});
+  http::serialize_head(d.response, out);
+  websocket_ = std::make_unique<websocket_setup>(
+    websocket_setup{std::move(handlers), std::move(options),
+                    d.agreed.subprotocol, d.agreed.deflate});
 }
 
 template <class F>

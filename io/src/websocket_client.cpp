@@ -1,66 +1,75 @@
+// The WebSocket client on a stream: connect (happy eyeballs, TLS for wss),
+// the opening handshake of protocols/ws/handshake.hpp, then the protocol
+// over the same stream. The bytes that follow the 101's head stay in the
+// stream's buffer and are the first frames read.
+
 #include "gale/io/websocket_client.hpp"
 
 #include "deadline.hpp"
-#include "http_client_connection.hpp"
+#include "tls_context_cache.hpp"
 #include "ws_protocol.hpp"
 
-#include <gale/http/auth.hpp>
 #include <gale/http/error.hpp>
 #include <gale/http/parser.hpp>
 #include <gale/http/serializer.hpp>
 #include <gale/http/url.hpp>
-#include <gale/ws/deflate.hpp>
+#include <gale/io/stream.hpp>
+#include <gale/io/tcp_client.hpp>
+#include <gale/ws/handshake.hpp>
 
-#include <asio/connect.hpp>
 #include <asio/dispatch.hpp>
-#include <asio/ssl/error.hpp>
+#include <asio/post.hpp>
 
-#include <algorithm>
-#include <array>
 #include <atomic>
-#include <random>
 
 namespace gale::io {
 
-using detail::tcp;
-
 namespace {
 
-/// One client WebSocket: the handshake, then the protocol over the
-/// connection. Lives on the loop; its public members post there.
+constexpr std::size_t max_answer_head = 64 * 1024;
+constexpr std::size_t read_size = 16 * 1024;
+
+/// One client WebSocket: the handshake, then the protocol over the stream.
+/// Lives on the loop; its public members post there.
 class client_socket final : public websocket,
                             public std::enable_shared_from_this<client_socket> {
 public:
   client_socket(asio::any_io_executor ex, websocket_client_options opts,
-                websocket_handlers handlers, websocket_connect_handler done)
-    : ex_(ex), conn_(std::make_shared<detail::client_connection>(ex)),
-      opts_(std::move(opts)), handlers_(std::move(handlers)),
-      done_(std::move(done)), timer_(ex), resolver_(ex),
-      protocol_(true, opts_.max_message) {}
+                websocket_handlers handlers,
+                detail::completion<std::error_code, websocket_ptr> done)
+    : ex_(ex), opts_(std::move(opts)), handlers_(std::move(handlers)),
+      done_(std::move(done)), timer_(ex), protocol_(true, opts_.max_message) {}
 
-  void start(std::string url_text) {
-    if (auto ec = http::parse_url(url_text, url_))
+  void start(const std::string& url_text) {
+    http::url url;
+    if (auto ec = http::parse_url(url_text, url))
       return fail(ec);
-    if (url_.scheme != "ws" && url_.scheme != "wss")
+    if (url.scheme != "ws" && url.scheme != "wss")
       return fail(http::errc::unsupported_scheme);
     timer_.arm(opts_.connect_timeout, [self = shared_from_this()] {
       self->fail(http::errc::connect_timeout);
     });
-    resolver_.async_resolve(
-      url_.host, std::to_string(url_.effective_port()),
-      [self = shared_from_this()](std::error_code ec,
-                                  tcp::resolver::results_type eps) {
-        if (ec || !self->done_)
+    offer_ = {url.authority(),          url.target(),
+              ws::make_key(),           opts_.subprotocols,
+              opts_.permessage_deflate, opts_.headers};
+    connect_options c;
+    c.timeout = opts_.connect_timeout;
+    if (url.scheme == "wss") {
+      auto tls = tls_options::client(url.host);
+      tls.verify_peer = opts_.validate_cert;
+      tls.ca_file = opts_.ca_file;
+      c.tls = detail::tls_context_cache::of(ex_).with_context(std::move(tls));
+    }
+    async_connect_stream(
+      ex_, url.host, url.effective_port(), std::move(c),
+      [self = shared_from_this()](std::error_code ec, stream s) mutable {
+        if (!self->done_)
+          return s.close();
+        if (ec)
           return self->fail(ec);
-        asio::async_connect(
-          self->conn_->socket, eps,
-          [self](std::error_code ec, const tcp::endpoint& ep) {
-            if (ec || !self->done_)
-              return self->fail(ec);
-            self->peer_ =
-              ep.address().to_string() + ":" + std::to_string(ep.port());
-            self->secure();
-          });
+        self->stream_ = std::move(s);
+        self->peer_ = self->stream_.peer();
+        self->handshake();
       });
   }
 
@@ -104,139 +113,76 @@ private:
                    });
   }
 
-  void secure() {
-    if (url_.scheme != "wss")
-      return handshake();
-    std::error_code ec;
-    auto* ctx = tls_.get(opts_.validate_cert, opts_.ca_file, ec);
-    if (!ctx)
-      return fail(ec);
-    conn_->start_tls(*ctx, url_.host,
-                     !url_.host_is_ipv6 && !detail::is_ipv4_literal(url_.host),
-                     opts_.validate_cert);
-    conn_->tls->async_handshake(
-      asio::ssl::stream_base::client,
-      [self = shared_from_this()](std::error_code ec) {
-        if (ec || !self->done_)
-          return self->fail(ec);
-        self->handshake();
-      });
-  }
-
   void handshake() {
-    std::array<char, 16> nonce;
-    std::random_device random;
-    for (auto& c : nonce)
-      c = static_cast<char>(random());
-    key_ = http::base64_encode({nonce.data(), nonce.size()});
-    http::request req;
-    req.target = url_.target();
-    req.headers = opts_.headers;
-    req.headers.set("Host", url_.authority());
-    req.headers.set("Upgrade", "websocket");
-    req.headers.set("Connection", "Upgrade");
-    req.headers.set("Sec-WebSocket-Key", key_);
-    req.headers.set("Sec-WebSocket-Version", "13");
-    std::string offered;
-    for (const auto& p : opts_.subprotocols)
-      offered += (offered.empty() ? "" : ", ") + p;
-    if (!offered.empty())
-      req.headers.set("Sec-WebSocket-Protocol", offered);
-    if (opts_.permessage_deflate)
-      req.headers.set("Sec-WebSocket-Extensions",
-                      std::string{ws::deflate_offer});
-    out_.clear();
-    if (auto ec = http::serialize_head(req, out_))
+    std::string head;
+    if (auto ec = http::serialize_head(ws::make_request(offer_), head))
       return fail(ec);
-    writing_ = true;
-    conn_->write(asio::buffer(out_),
-                 [self = shared_from_this()](std::error_code ec, std::size_t) {
-                   self->writing_ = false;
-                   self->out_.clear();
-                   if (ec || !self->done_)
-                     return self->fail(ec);
-                   self->parser_.set_request_method("GET");
-                   self->read_answer();
-                 });
+    stream_.async_write(std::move(head),
+                        [self = shared_from_this()](std::error_code ec) {
+                          if (ec || !self->done_)
+                            return self->fail(ec);
+                          self->read_answer();
+                        });
   }
 
   void read_answer() {
-    conn_->read_some(asio::buffer(in_), [self = shared_from_this()](
-                                          std::error_code ec, std::size_t n) {
-      if (!self->done_)
-        return;
-      if (ec == asio::error::eof)
-        return self->fail(http::errc::connection_closed);
-      if (ec)
-        return self->fail(ec);
-      self->parser_.feed({self->in_.data(), n});
-      switch (self->parser_.next()) {
-      case http::parser_event::need_more: return self->read_answer();
-      case http::parser_event::head: return self->check_answer();
-      case http::parser_event::error: return self->fail(self->parser_.error());
-      default: return self->fail(ws::errc::bad_upgrade);
-      }
-    });
+    stream_.async_read_until(
+      "\r\n\r\n", max_answer_head,
+      [self = shared_from_this()](std::error_code ec, std::string head) {
+        if (!self->done_)
+          return;
+        if (ec == stream_condition::closed)
+          return self->fail(http::errc::connection_closed);
+        if (ec == stream_errc::unsatisfiable_read)
+          return self->fail(http::errc::header_section_too_large);
+        if (ec)
+          return self->fail(ec);
+        self->check_answer(head);
+      });
   }
 
-  void check_answer() {
-    const auto& h = parser_.headers();
-    if (parser_.status() != 101)
-      return fail(http::make_status_error(parser_.status()));
-    const auto* accept = h.find("Sec-WebSocket-Accept");
-    if (!h.has_token("Upgrade", "websocket")
-        || !h.has_token("Connection", "upgrade"))
+  void check_answer(std::string_view head) {
+    http::parser parser{http::parser::role::response};
+    parser.set_request_method("GET");
+    parser.feed(head);
+    auto event = parser.next();
+    if (event == http::parser_event::error)
+      return fail(parser.error());
+    if (event != http::parser_event::head)
       return fail(ws::errc::bad_upgrade);
-    if (!accept || *accept != ws::accept_key(key_))
-      return fail(ws::errc::invalid_accept);
-    if (const auto* chosen = h.find("Sec-WebSocket-Protocol")) {
-      if (std::find(opts_.subprotocols.begin(), opts_.subprotocols.end(),
-                    *chosen)
-          == opts_.subprotocols.end())
-        return fail(ws::errc::bad_upgrade); // one we did not offer
-      subprotocol_ = *chosen;
-    }
-    bool deflate = false;
-    for (std::string_view answer : h.find_all("Sec-WebSocket-Extensions")) {
-      bool accepted = false;
-      if (auto ec = ws::deflate_accepted(answer, accepted);
-          ec || (accepted && !opts_.permessage_deflate))
-        return fail(ws::errc::bad_upgrade);
-      deflate = deflate || accepted;
-    }
-    if (deflate)
+    ws::agreement agreed;
+    if (auto ec =
+          ws::check_response(offer_, parser.status(), parser.headers(), agreed))
+      return fail(ec);
+    subprotocol_ = agreed.subprotocol;
+    if (agreed.deflate)
       protocol_.enable_deflate();
     timer_.cancel();
-    // The frames right behind the 101 belong to the WebSocket.
-    while (parser_.next() == http::parser_event::end) {
-    }
-    protocol_.feed(parser_.remaining());
-    auto done = std::move(done_);
-    done_ = websocket_connect_handler{};
     open_ = true;
     auto self = shared_from_this();
-    done({}, self);
+    std::exchange(done_, {}).complete({}, self);
     arm_ping();
     if (handlers_.on_open)
       handlers_.on_open(self);
     if (!closed_)
-      pump();
+      read(); // the frames right behind the 101 are in the stream already
   }
 
   void read() {
     if (reading_ || closed_ || protocol_.close_received)
       return;
     reading_ = true;
-    conn_->read_some(asio::buffer(in_), [self = shared_from_this()](
-                                          std::error_code ec, std::size_t n) {
-      self->reading_ = false;
-      if (self->closed_)
-        return;
-      if (ec)
-        return self->end();
-      self->protocol_.feed({self->in_.data(), n});
-      self->pump();
-    });
+    stream_.async_read_bytes(
+      read_size, true,
+      [self = shared_from_this()](std::error_code ec, std::string bytes) {
+        self->reading_ = false;
+        if (self->closed_)
+          return;
+        if (ec)
+          return self->end();
+        self->protocol_.feed(bytes);
+        self->pump();
+      });
   }
 
   void pump() {
@@ -265,15 +211,13 @@ private:
       return;
     }
     writing_ = true;
-    out_.swap(protocol_.out);
-    conn_->write(asio::buffer(out_),
-                 [self = shared_from_this()](std::error_code ec, std::size_t) {
-                   self->writing_ = false;
-                   std::string{}.swap(self->out_);
-                   if (ec)
-                     return self->end();
-                   self->flush();
-                 });
+    stream_.async_write(std::exchange(protocol_.out, {}),
+                        [self = shared_from_this()](std::error_code ec) {
+                          self->writing_ = false;
+                          if (ec)
+                            return self->end();
+                          self->flush();
+                        });
   }
 
   void arm_ping() {
@@ -288,14 +232,14 @@ private:
     });
   }
 
-  /// The connection ends: close the socket, tell the handlers once.
+  /// The connection ends: close the stream, tell the handlers once.
   void end() {
     if (closed_)
       return;
     closed_ = true;
     gone_ = true;
     timer_.cancel();
-    conn_->close();
+    stream_.close();
     if (open_ && handlers_.on_close)
       handlers_.on_close(shared_from_this(), protocol_.code,
                          std::move(protocol_.reason));
@@ -307,32 +251,23 @@ private:
       return;
     if (!ec)
       ec = asio::error::operation_aborted;
-    auto done = std::move(done_);
-    done_ = websocket_connect_handler{};
     closed_ = true;
     gone_ = true;
     timer_.cancel();
-    resolver_.cancel();
-    conn_->close();
-    done(ec, nullptr);
+    stream_.close();
+    std::exchange(done_, {}).complete(ec, nullptr);
   }
 
   asio::any_io_executor ex_;
-  std::shared_ptr<detail::client_connection> conn_;
   websocket_client_options opts_;
   websocket_handlers handlers_;
-  websocket_connect_handler done_;
+  detail::completion<std::error_code, websocket_ptr> done_;
   detail::deadline timer_;
-  tcp::resolver resolver_;
-  detail::tls_contexts tls_;
-  http::url url_;
-  http::parser parser_{http::parser::role::response};
+  stream stream_;
+  ws::client_offer offer_;
   detail::ws_protocol protocol_;
-  std::string key_;
   std::string subprotocol_;
   std::string peer_;
-  std::string out_;
-  std::array<char, 16 * 1024> in_;
   bool reading_ = false;
   bool writing_ = false;
   bool open_ = false;
@@ -342,15 +277,18 @@ private:
 
 } // namespace
 
-void connect_websocket(asio::any_io_executor ex, std::string url,
-                       websocket_client_options options,
-                       websocket_handlers handlers,
-                       websocket_connect_handler done) {
+namespace detail {
+
+void start_websocket_client(asio::any_io_executor ex, std::string url,
+                            websocket_client_options options,
+                            websocket_handlers handlers,
+                            completion<std::error_code, websocket_ptr> done) {
   auto socket = std::make_shared<client_socket>(
     ex, std::move(options), std::move(handlers), std::move(done));
-  asio::dispatch(ex, [socket, url = std::move(url)]() mutable {
-    socket->start(std::move(url));
-  });
+  // Posted: no failure (a bad URL, say) completes inside the initiation.
+  asio::post(ex, [socket, url = std::move(url)] { socket->start(url); });
 }
+
+} // namespace detail
 
 } // namespace gale::io

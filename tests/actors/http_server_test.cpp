@@ -11,6 +11,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -229,4 +232,29 @@ TEST_CASE("a coroutine per WebSocket connection", "[actors][http_server][ws]") {
   c.send("bye");
   CHECK(c.receive() == "(closed)"); // the server's close frame, then EOF
   CHECK(gale::test::eventually([&] { return ended == 1; }));
+}
+
+TEST_CASE("async_write_piece resumes a coroutine on its own executor",
+          "[actors][http_server][executor]") {
+  asio::io_context foreign;
+  auto guard = asio::make_work_guard(foreign);
+  std::thread foreign_thread{[&] { foreign.run(); }};
+  std::atomic<int> resumed_there{0};
+  http_test_server srv{[&](gale::io::exchange_ptr x) {
+    x->begin(text(""));
+    asio::co_spawn(
+      foreign,
+      [&, x]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) {
+          co_await gale::http::async_write_piece(x, std::to_string(i));
+          resumed_there += foreign.get_executor().running_in_this_thread();
+        }
+        x->end();
+      },
+      asio::detached);
+  }};
+  CHECK(srv.fetch("/").body == "012");
+  CHECK(resumed_there == 3);
+  guard.reset();
+  foreign_thread.join();
 }

@@ -15,6 +15,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include <future>
 #include <thread>
 
@@ -584,4 +590,46 @@ TEST_CASE("WebSocket client: echo, subprotocol, close, TLS, refusals",
   CHECK(ec5 == gale::http::errc::unsupported_scheme);
   loop.stop();
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("async_connect_websocket resumes a coroutine on its own executor, "
+          "and fails clearly",
+          "[io][http_server][ws][ws_client][executor]") {
+  auto handler = [](exchange_ptr x) {
+    if (x->request().target != "/ws")
+      return x->respond(text(404, "no"));
+    x->accept_websocket({}, {});
+  };
+  server_fixture plain{handler};
+  gale::io::loop loop;
+  loop.start();
+  asio::io_context foreign;
+  auto base = "ws://127.0.0.1:" + std::to_string(plain.port());
+  int resumed_there = 0;
+  std::error_code refused, not_ws;
+  asio::co_spawn(
+    foreign,
+    [&]() -> asio::awaitable<void> {
+      gale::io::websocket_client_options o;
+      auto ws = co_await gale::io::async_connect_websocket(
+        loop.executor(), base + "/ws", o, {}, asio::use_awaitable);
+      resumed_there += foreign.get_executor().running_in_this_thread();
+      ws->close(1000, "bye");
+      auto [ec, none] = co_await gale::io::async_connect_websocket(
+        loop.executor(), base + "/elsewhere", o, {},
+        asio::experimental::as_tuple(asio::use_awaitable));
+      resumed_there += foreign.get_executor().running_in_this_thread();
+      not_ws = ec;
+      auto [ec2, none2] = co_await gale::io::async_connect_websocket(
+        loop.executor(),
+        "ws://127.0.0.1:" + std::to_string(gale::test::closed_port()), o, {},
+        asio::experimental::as_tuple(asio::use_awaitable));
+      resumed_there += foreign.get_executor().running_in_this_thread();
+      refused = ec2;
+    },
+    asio::detached);
+  foreign.run();
+  CHECK(resumed_there == 3);
+  CHECK(not_ws == gale::http::make_status_error(404));
+  CHECK(refused == asio::error::connection_refused);
 }

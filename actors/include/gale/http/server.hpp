@@ -3,6 +3,7 @@
 #include "gale/http_messages.hpp"
 #include "gale/requester.hpp"
 
+#include <gale/io/detail/completion.hpp>
 #include <gale/io/http_server.hpp>
 
 #include <asio/async_result.hpp>
@@ -11,6 +12,7 @@
 
 #include <caf/actor.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -49,15 +51,28 @@ io::http_handler from_actor(std::shared_ptr<requester> req,
 /// (flow control), then ends the answer. `begin` must have been called.
 void write_pieces(io::exchange_ptr x, std::vector<std::string> pieces);
 
-/// Writes one piece of a streamed answer; resumes once it left.
-inline asio::awaitable<void> async_write_piece(io::exchange_ptr x,
-                                               std::string piece) {
-  return asio::async_initiate<decltype(asio::use_awaitable), void()>(
-    [x, piece = std::move(piece)](auto handler) mutable {
-      auto h = std::make_shared<decltype(handler)>(std::move(handler));
-      x->write(std::move(piece), [h] { std::move (*h)(); });
-    },
-    asio::use_awaitable);
+/// Writes one piece of a streamed answer; completes once it left (flow
+/// control), on the token's associated executor: a coroutine resumes where
+/// it runs, not on the server's loop. Completion: `void()`.
+template <class Token = asio::use_awaitable_t<>>
+auto async_write_piece(io::exchange_ptr x, std::string piece,
+                       Token&& token = {}) {
+  return io::detail::initiate<>(
+    std::forward<Token>(token), x->executor(),
+    [x, piece = std::move(piece)](io::detail::completion<> done) mutable {
+      // `written` may run inside `write` (the connection is gone, say):
+      // then the completion is posted, not run inside this initiation.
+      auto pending =
+        std::make_shared<io::detail::completion<>>(std::move(done));
+      auto initiating = std::make_shared<std::atomic<bool>>(true);
+      x->write(std::move(piece), [pending, initiating] {
+        if (initiating->load())
+          pending->complete_posted();
+        else
+          pending->complete();
+      });
+      initiating->store(false);
+    });
 }
 
 /// A plain-text answer for `status` (its reason phrase as the body).

@@ -134,7 +134,8 @@ public:
   auto async_read_into(asio::mutable_buffer buffer, bool partial,
                        Token&& token) {
     return detail::initiate<std::error_code, std::size_t>(
-      token, get_executor(), [core = core(), buffer, partial](auto done) {
+      std::forward<Token>(token), get_executor(),
+      [core = core(), buffer, partial](auto done) {
         start_read_into(core, buffer, partial, std::move(done));
       });
   }
@@ -146,7 +147,7 @@ public:
   template <asio::completion_token_for<void(std::error_code)> Token>
   auto async_write(std::string bytes, Token&& token) {
     return detail::initiate<std::error_code>(
-      token, get_executor(),
+      std::forward<Token>(token), get_executor(),
       [core = core(), bytes = std::move(bytes)](auto done) mutable {
         start_write(core, std::move(bytes), std::move(done));
       });
@@ -160,7 +161,7 @@ public:
   template <asio::completion_token_for<void(std::error_code)> Token>
   auto async_start_tls(tls_options options, Token&& token) {
     return detail::initiate<std::error_code>(
-      token, get_executor(),
+      std::forward<Token>(token), get_executor(),
       [core = core(), options = std::move(options)](auto done) mutable {
         start_tls(core, std::move(options), std::move(done));
       });
@@ -212,7 +213,7 @@ private:
   template <class Token>
   auto read(detail::read_spec spec, Token&& token) {
     return detail::initiate<std::error_code, std::string>(
-      token, get_executor(),
+      std::forward<Token>(token), get_executor(),
       [core = core(), spec = std::move(spec)](auto done) mutable {
         start_read(core, std::move(spec), std::move(done));
       });

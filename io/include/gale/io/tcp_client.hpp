@@ -65,7 +65,7 @@ auto async_connect_stream(asio::any_io_executor ex, std::string host,
                           std::uint16_t port, connect_options options,
                           Token&& token) {
   return detail::initiate<std::error_code, stream>(
-    token, ex,
+    std::forward<Token>(token), ex,
     [ex, host = std::move(host), port,
      options = std::move(options)](auto done) mutable {
       detail::start_connect(ex, std::move(host), port, std::move(options),
@@ -79,7 +79,7 @@ template <asio::completion_token_for<void(std::error_code, stream)> Token>
 auto async_connect_unix(asio::any_io_executor ex, std::string path,
                         connect_options options, Token&& token) {
   return detail::initiate<std::error_code, stream>(
-    token, ex,
+    std::forward<Token>(token), ex,
     [ex, path = std::move(path),
      options = std::move(options)](auto done) mutable {
       detail::start_connect_unix(ex, std::move(path), std::move(options),

@@ -85,7 +85,8 @@ public:
   template <asio::completion_token_for<void(std::error_code)> Token>
   auto async_drain(std::chrono::milliseconds grace, Token&& token) {
     return detail::initiate<std::error_code>(
-      token, executor_, [state = state_, grace](auto done) {
+      std::forward<Token>(token), executor_,
+      [state = state_, grace](auto done) {
         detail::start_drain(state, grace, std::move(done));
       });
   }

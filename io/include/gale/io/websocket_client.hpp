@@ -1,5 +1,6 @@
 #pragma once
 
+#include <gale/io/detail/completion.hpp>
 #include <gale/io/detail/unique_function.hpp>
 #include <gale/io/http_server.hpp>
 
@@ -32,34 +33,43 @@ struct websocket_client_options {
 using websocket_connect_handler =
   detail::unique_function<void(std::error_code, websocket_ptr)>;
 
-/// Connects to a `ws://` or `wss://` URL and runs the opening handshake
-/// (RFC 6455 4.1); then `handlers` get what arrives, as on the server.
-/// `done` runs on the loop with the connection, or with an error: the
-/// socket's, TLS's, `http::errc::connect_timeout`, a status error when the
-/// server does not answer 101, or `ws::errc::...` for a bad handshake
-/// answer (`invalid_accept`, `bad_upgrade`).
-void connect_websocket(asio::any_io_executor ex, std::string url,
-                       websocket_client_options options,
-                       websocket_handlers handlers,
-                       websocket_connect_handler done);
+namespace detail {
+void start_websocket_client(asio::any_io_executor ex, std::string url,
+                            websocket_client_options options,
+                            websocket_handlers handlers,
+                            completion<std::error_code, websocket_ptr> done);
+} // namespace detail
 
-/// As above with a completion token: `void(std::error_code,
-/// websocket_ptr)`.
-template <class Token>
+/// Connects to a `ws://` or `wss://` URL (happy eyeballs over the host's
+/// addresses, TLS for wss with the loop's shared client contexts) and runs
+/// the opening handshake (RFC 6455 4.1); then `handlers` get what arrives,
+/// as on the server. Completion: `void(std::error_code, websocket_ptr)`,
+/// on the handler's associated executor (the loop when it has none), with
+/// the connection or an error: the socket's, TLS's,
+/// `http::errc::connect_timeout`, a status error when the server does not
+/// answer 101, or `ws::errc::...` for a bad handshake answer
+/// (`invalid_accept`, `bad_upgrade`).
+template <
+  asio::completion_token_for<void(std::error_code, websocket_ptr)> Token>
 auto async_connect_websocket(asio::any_io_executor ex, std::string url,
                              websocket_client_options options,
                              websocket_handlers handlers, Token&& token) {
-  return asio::async_initiate<Token, void(std::error_code, websocket_ptr)>(
-    [ex](auto handler, std::string url, websocket_client_options options,
-         websocket_handlers handlers) {
-      connect_websocket(ex, std::move(url), std::move(options),
-                        std::move(handlers),
-                        [handler = std::move(handler)](
-                          std::error_code ec, websocket_ptr ws) mutable {
-                          std::move(handler)(ec, std::move(ws));
-                        });
-    },
-    token, std::move(url), std::move(options), std::move(handlers));
+  return detail::initiate<std::error_code, websocket_ptr>(
+    std::forward<Token>(token), ex,
+    [ex, url = std::move(url), options = std::move(options),
+     handlers = std::move(handlers)](auto done) mutable {
+      detail::start_websocket_client(ex, std::move(url), std::move(options),
+                                     std::move(handlers), std::move(done));
+    });
+}
+
+/// As above with a plain callback, run on the loop.
+inline void connect_websocket(asio::any_io_executor ex, std::string url,
+                              websocket_client_options options,
+                              websocket_handlers handlers,
+                              websocket_connect_handler done) {
+  async_connect_websocket(ex, std::move(url), std::move(options),
+                          std::move(handlers), std::move(done));
 }
 
 } // namespace gale::io
