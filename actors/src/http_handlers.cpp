@@ -40,7 +40,7 @@ void write_from(io::exchange_ptr x,
            [x, pieces, next] { write_from(x, pieces, next + 1); });
 }
 
-int status_for(std::error_code ec) {
+int status_for_handler_error(std::error_code ec) {
   if (ec == gale::errc::actor_down)
     return 503;
   if (ec == gale::errc::timed_out || ec == gale::errc::cancelled)
@@ -78,7 +78,7 @@ io::http_handler from_actor(std::shared_ptr<requester> req,
             err = reply.get_as<caf::error>(0);
           auto ec = err ? to_error_code(err)
                         : make_error_code(gale::errc::unexpected_reply);
-          x->respond(status_page(status_for(ec)));
+          x->respond(status_page(status_for_handler_error(ec)));
         }
       });
     deadline->expires_after(timeout);

@@ -31,20 +31,6 @@ namespace {
 class connection;
 using connection_ptr = std::shared_ptr<connection>;
 
-/// The status a malformed request gets before its connection is closed.
-int status_for(std::error_code ec) {
-  if (ec == http::errc::body_too_large)
-    return 413;
-  if (ec == http::errc::header_section_too_large
-      || ec == http::errc::too_many_fields)
-    return 431;
-  if (ec == http::errc::start_line_too_long)
-    return 414;
-  if (ec == http::errc::invalid_transfer_encoding)
-    return 501;
-  return 400;
-}
-
 /// One request's answer as it is built: bytes waiting for their turn on
 /// the connection, and the callbacks of streamed pieces among them.
 class exchange final : public http_exchange,
@@ -614,7 +600,7 @@ private:
   void fail(std::error_code ec) {
     got_head_ = false;
     closing_ = true;
-    pipeline_.push_back(exchange::failure(core_->ex, status_for(ec)));
+    pipeline_.push_back(exchange::failure(core_->ex, http::status_for(ec)));
     flush();
   }
 

@@ -90,4 +90,16 @@ const std::error_category& status_category() noexcept {
   return instance;
 }
 
+int status_for(std::error_code ec) noexcept {
+  if (ec == errc::body_too_large)
+    return 413;
+  if (ec == errc::header_section_too_large || ec == errc::too_many_fields)
+    return 431;
+  if (ec == errc::start_line_too_long)
+    return 414;
+  if (ec == errc::invalid_transfer_encoding)
+    return 501;
+  return 400;
+}
+
 } // namespace gale::http

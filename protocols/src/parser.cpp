@@ -1,8 +1,10 @@
 #include "gale/http/parser.hpp"
 
 #include "ascii.hpp"
+#include "http_syntax.hpp"
 
 #include "gale/http/error.hpp"
+#include "gale/http/framing.hpp"
 #include "gale/http/message.hpp"
 
 #include <algorithm>
@@ -14,195 +16,17 @@ namespace {
 
 using detail::hex_value;
 using detail::is_digit;
+using detail::is_target_char;
+using detail::is_text;
+using detail::parse_version;
+using detail::partial_chunk_line;
+using detail::partial_field;
+using detail::partial_request_line;
+using detail::partial_status_line;
+using detail::trim_ows;
+using detail::valid_chunk_ext;
 
 constexpr std::size_t max_chunk_line = 4096;
-
-/// Visible ASCII, as a request target must be (RFC 9112 3.2).
-bool is_target_char(char c) {
-  auto byte = static_cast<unsigned char>(c);
-  return byte > 0x20 && byte < 0x7F;
-}
-
-/// Text that may hold SP, HTAB, VCHAR and obs-text but no control.
-bool is_text(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return (byte < 0x20 && c != '\t') || byte == 0x7F;
-  });
-}
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-/// "HTTP/1.x" as 10 or 11; anything else is an error.
-std::error_code parse_version(std::string_view s, int& out) {
-  if (s.size() != 8 || s.substr(0, 5) != "HTTP/" || !is_digit(s[5])
-      || s[6] != '.' || !is_digit(s[7]))
-    return errc::invalid_version;
-  if (s[5] != '1')
-    return errc::invalid_version;
-  out = s[7] == '0' ? 10 : 11;
-  return {};
-}
-
-/// The last transfer coding of a Transfer-Encoding field list is chunked,
-/// and chunked appears nowhere else (RFC 9112 6.1).
-bool chunked_is_final(const std::vector<std::string_view>& values) {
-  std::vector<std::string_view> codings;
-  for (auto value : values) {
-    while (true) {
-      auto comma = value.find(',');
-      auto coding = trim_ows(value.substr(0, comma));
-      if (!coding.empty())
-        codings.push_back(coding);
-      if (comma == std::string_view::npos)
-        break;
-      value.remove_prefix(comma + 1);
-    }
-  }
-  if (codings.empty() || !iequals(codings.back(), "chunked"))
-    return false;
-  return std::none_of(codings.begin(), codings.end() - 1,
-                      [](auto c) { return iequals(c, "chunked"); });
-}
-
-/// Whether `v` can still become "HTTP/1.x" as more bytes arrive.
-std::error_code version_prefix(std::string_view v) {
-  static constexpr std::string_view shape = "HTTP/1.";
-  if (v.size() > 8)
-    return errc::invalid_version;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    bool ok = i < shape.size() ? v[i] == shape[i] : is_digit(v[i]);
-    if (!ok)
-      return errc::invalid_version;
-  }
-  return {};
-}
-
-// The checks below look at a line that has not ended yet, so that input
-// that can no longer become valid fails at once instead of waiting for
-// more bytes (or the limit) to arrive.
-
-std::error_code partial_request_line(std::string_view s) {
-  auto sp1 = s.find(' ');
-  auto method = s.substr(0, sp1);
-  if (!std::all_of(method.begin(), method.end(), is_token_char) || sp1 == 0)
-    return errc::invalid_method;
-  if (sp1 == std::string_view::npos)
-    return {};
-  auto rest = s.substr(sp1 + 1);
-  auto sp2 = rest.find(' ');
-  auto target = rest.substr(0, sp2);
-  if (!std::all_of(target.begin(), target.end(), is_target_char) || sp2 == 0)
-    return errc::invalid_target;
-  if (sp2 == std::string_view::npos)
-    return {};
-  return version_prefix(rest.substr(sp2 + 1));
-}
-
-std::error_code partial_status_line(std::string_view s) {
-  auto sp = s.find(' ');
-  if (auto ec = version_prefix(s.substr(0, sp)))
-    return ec;
-  if (sp == std::string_view::npos)
-    return {};
-  auto rest = s.substr(sp + 1);
-  for (std::size_t i = 0; i < rest.size() && i < 3; ++i)
-    if (!is_digit(rest[i]))
-      return errc::invalid_status;
-  if (rest.size() > 3 && rest[3] != ' ')
-    return errc::invalid_status;
-  if (rest.size() > 4 && !is_text(rest.substr(4)))
-    return errc::invalid_start_line;
-  return {};
-}
-
-std::error_code partial_field(std::string_view s) {
-  if (s.empty())
-    return {};
-  if (s.front() == ' ' || s.front() == '\t')
-    return errc::obs_fold;
-  auto colon = s.find(':');
-  auto name = s.substr(0, colon);
-  if (!std::all_of(name.begin(), name.end(), is_token_char) || colon == 0)
-    return errc::invalid_field_name;
-  if (colon != std::string_view::npos && !is_text(s.substr(colon + 1)))
-    return errc::invalid_field_value;
-  return {};
-}
-
-/// chunk-ext (RFC 9112 7.1.1): every ';' followed by a name, every '='
-/// by a token or a complete quoted string; optional whitespace (BWS) after
-/// ';' and around '=', none between the size and the first ';'. With
-/// `partial`, `ext` may stop anywhere a longer input could still be valid.
-bool valid_chunk_ext(std::string_view ext, bool partial) {
-  std::size_t i = 0;
-  auto at_end = [&] { return i == ext.size(); };
-  auto skip_bws = [&] {
-    while (!at_end() && (ext[i] == ' ' || ext[i] == '\t'))
-      ++i;
-  };
-  auto token_run = [&] {
-    auto start = i;
-    while (!at_end() && is_token_char(ext[i]))
-      ++i;
-    return i > start;
-  };
-  while (!at_end()) {
-    if (ext[i++] != ';')
-      return false;
-    skip_bws();
-    if (!token_run())
-      return partial && at_end();
-    skip_bws();
-    if (at_end())
-      return true;
-    if (ext[i] != '=')
-      continue;
-    ++i;
-    skip_bws();
-    if (at_end())
-      return partial;
-    if (ext[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (!at_end() && !closed) {
-        char c = ext[i++];
-        if (c == '\\') {
-          if (at_end())
-            return partial;
-          ++i;
-        } else if (c == '"') {
-          closed = true;
-        } else if (!is_text(std::string_view{&c, 1})) {
-          return false;
-        }
-      }
-      if (!closed)
-        return partial;
-    } else if (!token_run()) {
-      return false;
-    }
-    skip_bws();
-  }
-  return true;
-}
-
-std::error_code partial_chunk_line(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size() && hex_value(s[i]) >= 0)
-    ++i;
-  if (i == s.size())
-    return {};
-  if (i == 0 || !valid_chunk_ext(s.substr(i), true))
-    return errc::invalid_chunk_size;
-  return {};
-}
 
 } // namespace
 
@@ -359,56 +183,20 @@ std::error_code parser::check_framing_field(std::string_view name,
 }
 
 std::error_code parser::decide_framing() {
-  // "Proxy-Connection: close" (not standard, still sent) only ever makes
-  // the connection end sooner.
-  bool close = headers_.has_token("Connection", "close")
-               || headers_.has_token("Proxy-Connection", "close");
-  keep_alive_ =
-    !close
-    && (version_ == 11 || headers_.has_token("Connection", "keep-alive"));
-  bool is_request = role_ == role::request;
-  if (is_request) {
-    upgrade_ = iequals(method_, "CONNECT")
-               || (headers_.contains("Upgrade")
-                   && headers_.has_token("Connection", "upgrade"));
-  } else {
-    upgrade_ = status_ == 101
-               || (iequals(request_method_, "CONNECT") && status_ / 100 == 2);
-  }
-  auto te = headers_.find_all("Transfer-Encoding");
-  // Messages that have no body whatever their fields say.
-  if ((is_request && iequals(method_, "CONNECT"))
-      || (!is_request
-          && (upgrade_ || status_has_no_body(status_)
-              || iequals(request_method_, "HEAD")))) {
-    remaining_ = 0;
-    state_ = state::length;
-    return {};
-  }
-  if (!te.empty()) {
-    if (chunked_is_final(te)) {
-      state_ = state::chunk_size;
-      return {};
-    }
-    if (is_request)
-      return errc::invalid_transfer_encoding;
-    state_ = state::until_close;
-    keep_alive_ = false;
-    return {};
-  }
-  if (content_length_) {
-    if (*content_length_ > limits_.max_body)
-      return errc::body_too_large;
-    remaining_ = *content_length_;
-    state_ = state::length;
-    return {};
-  }
-  if (is_request) {
-    remaining_ = 0;
-    state_ = state::length;
-  } else {
-    state_ = state::until_close;
-    keep_alive_ = false;
+  message_head head{
+    role_ == role::request, method_,        status_, version_, headers_,
+    request_method_,        content_length_};
+  framing f;
+  if (auto ec = http::decide_framing(head, limits_.max_body, f))
+    return ec;
+  keep_alive_ = f.keep_alive;
+  upgrade_ = f.upgrade;
+  remaining_ = f.length;
+  switch (f.body) {
+  case body_framing::none:
+  case body_framing::length: state_ = state::length; break;
+  case body_framing::chunked: state_ = state::chunk_size; break;
+  case body_framing::until_close: state_ = state::until_close; break;
   }
   return {};
 }

@@ -1,4 +1,5 @@
 #include "gale/http/parser.hpp"
+#include "gale/http/framing.hpp"
 
 #include "gale/http/error.hpp"
 
@@ -229,4 +230,76 @@ TEST_CASE("the end of the connection", "[protocols][parser]") {
     CHECK(out.heads.size() == 1);
     CHECK(out.error == errc::data_after_close);
   }
+}
+
+TEST_CASE("a parse error's status, beside the error enum", "[http][parser]") {
+  using gale::http::errc;
+  using gale::http::status_for;
+  CHECK(status_for(errc::body_too_large) == 413);
+  CHECK(status_for(errc::header_section_too_large) == 431);
+  CHECK(status_for(errc::too_many_fields) == 431);
+  CHECK(status_for(errc::start_line_too_long) == 414);
+  CHECK(status_for(errc::invalid_transfer_encoding) == 501);
+  CHECK(status_for(errc::obs_fold) == 400);
+  CHECK(status_for(errc::invalid_method) == 400);
+}
+
+TEST_CASE("the framing decision is a pure function of the head",
+          "[http][parser][framing]") {
+  using gale::http::body_framing;
+  gale::http::fields h;
+  gale::http::framing f;
+  auto decide = [&](bool request, std::string_view method, int status,
+                    std::optional<std::uint64_t> length = std::nullopt,
+                    std::string_view request_method = "GET") {
+    gale::http::message_head head{request, method,         status, 11,
+                                  h,       request_method, length};
+    return gale::http::decide_framing(head, 1000, f);
+  };
+  CHECK_FALSE(decide(true, "GET", 0));
+  CHECK(f.body == body_framing::none);
+  CHECK(f.keep_alive);
+  CHECK_FALSE(decide(true, "POST", 0, 12));
+  CHECK(f.body == body_framing::length);
+  CHECK(f.length == 12);
+  CHECK(decide(true, "POST", 0, 1001) == gale::http::errc::body_too_large);
+  CHECK_FALSE(decide(false, "", 200));
+  CHECK(f.body == body_framing::until_close);
+  CHECK_FALSE(f.keep_alive);
+  CHECK_FALSE(decide(false, "", 200, 5, "HEAD"));
+  CHECK(f.body == body_framing::none);
+  CHECK_FALSE(decide(false, "", 204, 5));
+  CHECK(f.body == body_framing::none);
+  CHECK_FALSE(decide(false, "", 200, std::nullopt, "CONNECT"));
+  CHECK(f.upgrade);
+  h.add("Transfer-Encoding", "gzip, chunked");
+  CHECK_FALSE(decide(true, "POST", 0));
+  CHECK(f.body == body_framing::chunked);
+  h.set("Transfer-Encoding", "gzip");
+  CHECK(decide(true, "POST", 0) == gale::http::errc::invalid_transfer_encoding);
+  CHECK_FALSE(decide(false, "", 200));
+  CHECK(f.body == body_framing::until_close);
+  h.set("Transfer-Encoding", "chunked");
+  h.add("Connection", "close");
+  CHECK_FALSE(decide(true, "POST", 0));
+  CHECK_FALSE(f.keep_alive);
+  h.clear();
+  h.add("Connection", "Upgrade");
+  h.add("Upgrade", "websocket");
+  CHECK_FALSE(decide(true, "GET", 0));
+  CHECK(f.upgrade);
+}
+
+TEST_CASE("limits default by role: 1 MiB request bodies, 8 MiB responses",
+          "[http][parser]") {
+  using gale::http::parser;
+  using gale::http::parser_event;
+  parser requests{parser::role::request};
+  requests.feed(
+    "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1048577\r\n\r\n");
+  CHECK(requests.next() == parser_event::error);
+  CHECK(requests.error() == gale::http::errc::body_too_large);
+  parser responses{parser::role::response};
+  responses.feed("HTTP/1.1 200 OK\r\nContent-Length: 2097152\r\n\r\n");
+  CHECK(responses.next() == parser_event::head);
 }

@@ -58,6 +58,12 @@ inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
 
+/// The status a server answers a malformed request with, before it closes
+/// the connection: 413 for a body over the limit, 431 for a header section
+/// over it (or too many fields), 414 for a start line over it, 501 for a
+/// transfer coding it does not know, 400 for anything else.
+int status_for(std::error_code parse_error) noexcept;
+
 /// The category of "the server answered with a non-2xx status" errors; an
 /// error's value is the status code itself, its message "HTTP 404 Not
 /// Found". Its name is "gale.http.status".

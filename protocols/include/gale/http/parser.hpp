@@ -24,6 +24,9 @@ struct parser_limits {
     l.max_body = 1024 * 1024;
     return l;
   }
+
+  /// Defaults for a client reading responses: bodies up to 8 MiB.
+  static parser_limits for_responses() { return {}; }
 };
 
 /// What `parser::next` found.
@@ -57,7 +60,13 @@ class parser {
 public:
   enum class role { request, response };
 
-  explicit parser(role r, parser_limits limits = {});
+  /// A parser with its role's default limits (`for_requests`,
+  /// `for_responses`).
+  explicit parser(role r)
+    : parser(r, r == role::request ? parser_limits::for_requests()
+                                   : parser_limits::for_responses()) {}
+
+  parser(role r, parser_limits limits);
 
   /// Appends bytes to parse.
   void feed(std::string_view bytes);
