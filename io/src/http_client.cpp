@@ -1,6 +1,7 @@
 #include "gale/io/http_client.hpp"
 
 #include "http_client_connection.hpp"
+#include "tls_context_cache.hpp"
 
 #include <gale/http/auth.hpp>
 #include <gale/http/content_decoder.hpp>
@@ -8,12 +9,13 @@
 #include <gale/http/parser.hpp>
 #include <gale/http/serializer.hpp>
 #include <gale/http/url.hpp>
+#include <gale/io/tcp_client.hpp>
 
-#include <asio/connect.hpp>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/error.hpp>
 #include <asio/post.hpp>
 #include <asio/ssl/error.hpp>
-#include <asio/ssl/host_name_verification.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <array>
@@ -25,7 +27,6 @@
 namespace gale::io {
 
 using detail::client_connection;
-using detail::tcp;
 using connection_ptr = std::shared_ptr<client_connection>;
 
 /// One fetch from the first byte of its URL to its one completion.
@@ -62,8 +63,8 @@ struct http_client::fetch {
   std::optional<http::content_decoder> decoder;
   http::response res;
   detail::deadline request_timer;
-  detail::deadline connect_timer; ///< also the queue's deadline
-  std::array<char, 16 * 1024> in;
+  detail::deadline connect_timer;       ///< also the queue's deadline
+  asio::cancellation_signal connecting; ///< ends a connect under way
 };
 
 namespace {
@@ -103,15 +104,13 @@ bool uses_tunnel(const http_request& r, const http::url& u) {
 
 struct http_client::core : std::enable_shared_from_this<core> {
   core(asio::any_io_executor e, http_client_options o)
-    : ex(std::move(e)), opts(o), resolver(ex) {}
+    : ex(std::move(e)), opts(o) {}
 
   asio::any_io_executor ex;
   http_client_options opts;
-  tcp::resolver resolver;
   std::map<std::string, std::vector<connection_ptr>> idle;
   std::deque<fetch_ptr> queue;
   std::unordered_set<fetch_ptr> running; ///< holds a max_clients slot
-  detail::tls_contexts tls;
   bool closed = false;
 
   // -- admission ---------------------------------------------------------
@@ -255,32 +254,40 @@ struct http_client::core : std::enable_shared_from_this<core> {
     if (f->req.connect_timeout.count() > 0)
       arm(f, f->connect_timer, f->req.connect_timeout,
           http::errc::connect_timeout);
-    auto conn = std::make_shared<client_connection>(ex);
-    f->conn = conn;
     bool via_proxy = !f->req.proxy_host.empty();
+    bool tunnel = uses_tunnel(f->req, f->url);
     std::string host = via_proxy ? f->req.proxy_host : f->url.host;
     auto port = via_proxy ? f->req.proxy_port : f->url.effective_port();
-    resolver.async_resolve(
-      host, std::to_string(port),
-      [self = shared_from_this(), f, conn](std::error_code ec,
-                                           tcp::resolver::results_type eps) {
-        if (f->done)
-          return;
-        if (ec)
-          return self->finish(f, ec);
-        asio::async_connect(
-          conn->socket, eps,
-          [self, f, conn](std::error_code ec, const tcp::endpoint&) {
-            if (f->done)
-              return;
-            if (ec)
-              return self->finish(f, ec);
-            conn->socket.set_option(tcp::no_delay{true}, ec);
-            if (uses_tunnel(f->req, f->url))
-              return self->tunnel(f, conn);
-            self->secure(f, conn);
-          });
-      });
+    connect_options c; // the fetch's own timers bound the connect
+    c.timeout = std::chrono::hours{24};
+    if (f->url.scheme == "https" && !tunnel)
+      c.tls = tls_for(f);
+    async_connect_stream(
+      ex, host, port, std::move(c),
+      asio::bind_cancellation_slot(
+        f->connecting.slot(), [self = shared_from_this(), f,
+                               tunnel](std::error_code ec, stream s) mutable {
+          if (f->done)
+            return s.close();
+          if (ec)
+            return self->finish(f, ec);
+          s.set_nodelay(true);
+          auto conn =
+            std::make_shared<client_connection>(std::move(s), self->ex);
+          f->conn = conn;
+          if (tunnel)
+            return self->tunnel(f, conn);
+          f->connect_timer.cancel();
+          self->send(f, conn);
+        }));
+  }
+
+  /// TLS for the fetch's URL, with the loop's shared context.
+  tls_options tls_for(const fetch_ptr& f) {
+    auto tls = tls_options::client(f->url.host);
+    tls.verify_peer = f->req.validate_cert;
+    tls.ca_file = f->req.ca_file;
+    return detail::tls_context_cache::of(ex).with_context(std::move(tls));
   }
 
   /// CONNECT through the proxy, then TLS inside the tunnel.
@@ -297,31 +304,31 @@ struct http_client::core : std::enable_shared_from_this<core> {
       connect_req.headers.set("Proxy-Authorization",
                               http::basic_authorization(f->req.proxy_username,
                                                         f->req.proxy_password));
-    auto bytes = std::make_shared<std::string>();
-    if (auto ec = http::serialize_head(connect_req, *bytes))
+    std::string bytes;
+    if (auto ec = http::serialize_head(connect_req, bytes))
       return finish(f, ec);
-    conn->write(asio::buffer(*bytes), [self = shared_from_this(), f, conn,
-                                       bytes](std::error_code ec, std::size_t) {
-      if (f->done)
-        return;
-      if (ec)
-        return self->finish(f, ec);
-      f->parser.emplace(http::parser::role::response);
-      f->parser->set_request_method("CONNECT");
-      self->read_tunnel_answer(f, conn);
-    });
+    conn->write(std::move(bytes),
+                [self = shared_from_this(), f, conn](std::error_code ec) {
+                  if (f->done)
+                    return;
+                  if (ec)
+                    return self->finish(f, ec);
+                  f->parser.emplace(http::parser::role::response);
+                  f->parser->set_request_method("CONNECT");
+                  self->read_tunnel_answer(f, conn);
+                });
   }
 
   void read_tunnel_answer(const fetch_ptr& f, const connection_ptr& conn) {
-    conn->read_some(asio::buffer(f->in), [self = shared_from_this(), f, conn](
-                                           std::error_code ec, std::size_t n) {
+    conn->read_some([self = shared_from_this(), f, conn](std::error_code ec,
+                                                         std::string bytes) {
       if (f->done)
         return;
       if (ec == asio::error::eof)
         return self->finish(f, http::errc::connection_closed);
       if (ec)
         return self->finish(f, ec);
-      f->parser->feed({f->in.data(), n});
+      f->parser->feed(bytes);
       for (;;) {
         switch (f->parser->next()) {
         case http::parser_event::need_more:
@@ -331,7 +338,7 @@ struct http_client::core : std::enable_shared_from_this<core> {
             return self->finish(f, http::errc::proxy_refused);
           if (!f->parser->remaining().empty()) // the server spoke first
             return self->finish(f, http::errc::data_after_close);
-          return self->secure(f, conn);
+          return self->secure_tunnel(f, conn);
         case http::parser_event::error:
           return self->finish(f, f->parser->error());
         default: break;
@@ -340,23 +347,10 @@ struct http_client::core : std::enable_shared_from_this<core> {
     });
   }
 
-  /// The TLS handshake for https; plain http goes straight on.
-  void secure(const fetch_ptr& f, const connection_ptr& conn) {
-    if (f->url.scheme != "https") {
-      f->connect_timer.cancel();
-      return send(f, conn);
-    }
-    std::error_code ec;
-    auto* ctx = tls.get(f->req.validate_cert, f->req.ca_file, ec);
-    if (!ctx)
-      return finish(f, ec);
-    conn->start_tls(*ctx, f->url.host,
-                    !f->url.host_is_ipv6
-                      && !detail::is_ipv4_literal(f->url.host),
-                    f->req.validate_cert);
-    conn->tls->async_handshake(
-      asio::ssl::stream_base::client,
-      [self = shared_from_this(), f, conn](std::error_code ec) {
+  /// TLS inside the tunnel, on the same stream.
+  void secure_tunnel(const fetch_ptr& f, const connection_ptr& conn) {
+    conn->io().async_start_tls(
+      tls_for(f), [self = shared_from_this(), f, conn](std::error_code ec) {
         if (f->done)
           return;
         if (ec)
@@ -419,8 +413,7 @@ struct http_client::core : std::enable_shared_from_this<core> {
     f->awaiting_100 = f->req.expect_100_continue;
     f->body_unsent = has_body_after_head;
     f->writing = true;
-    f->conn->write(asio::buffer(f->out), [self = shared_from_this(),
-                                          f](std::error_code ec, std::size_t) {
+    f->conn->write(f->out, [self = shared_from_this(), f](std::error_code ec) {
       if (f->done)
         return;
       f->writing = false;
@@ -439,16 +432,15 @@ struct http_client::core : std::enable_shared_from_this<core> {
     if (f->req.body_producer)
       return produce(f);
     f->writing = true;
-    f->conn->write(
-      asio::buffer(f->req.body),
-      [self = shared_from_this(), f](std::error_code ec, std::size_t) {
-        if (f->done)
-          return;
-        f->writing = false;
-        if (ec)
-          return self->fail(f, ec);
-        f->body_unsent = false;
-      });
+    f->conn->write(f->req.body,
+                   [self = shared_from_this(), f](std::error_code ec) {
+                     if (f->done)
+                       return;
+                     f->writing = false;
+                     if (ec)
+                       return self->fail(f, ec);
+                     f->body_unsent = false;
+                   });
   }
 
   /// Asks the producer for the next piece and writes it.
@@ -457,42 +449,40 @@ struct http_client::core : std::enable_shared_from_this<core> {
     f->writing = true;
     f->req.body_producer([self = shared_from_this(), f,
                           chunked](std::error_code ec, std::string piece) {
-      asio::dispatch(self->ex, [self, f, chunked, ec,
-                                piece = std::move(piece)]() mutable {
-        if (f->done)
-          return;
-        if (ec)
-          return self->finish(f, ec);
-        bool last = piece.empty();
-        auto bytes = std::make_shared<std::string>();
-        if (chunked) {
-          if (last)
-            http::append_last_chunk({}, *bytes);
-          else
-            http::append_chunk(piece, *bytes);
-        } else {
-          *bytes = std::move(piece);
-        }
-        f->conn->write(asio::buffer(*bytes),
-                       [self, f, bytes, last](std::error_code ec, std::size_t) {
-                         if (f->done)
-                           return;
-                         f->writing = false;
-                         if (ec)
-                           return self->fail(f, ec);
-                         if (last)
-                           f->body_unsent = false;
-                         else
-                           self->produce(f);
-                       });
-      });
+      asio::dispatch(
+        self->ex, [self, f, chunked, ec, piece = std::move(piece)]() mutable {
+          if (f->done)
+            return;
+          if (ec)
+            return self->finish(f, ec);
+          bool last = piece.empty();
+          std::string bytes;
+          if (chunked) {
+            if (last)
+              http::append_last_chunk({}, bytes);
+            else
+              http::append_chunk(piece, bytes);
+          } else {
+            bytes = std::move(piece);
+          }
+          f->conn->write(std::move(bytes), [self, f, last](std::error_code ec) {
+            if (f->done)
+              return;
+            f->writing = false;
+            if (ec)
+              return self->fail(f, ec);
+            if (last)
+              f->body_unsent = false;
+            else
+              self->produce(f);
+          });
+        });
     });
   }
 
   void read(const fetch_ptr& f) {
-    f->conn->read_some(asio::buffer(f->in), [self = shared_from_this(),
-                                             f](std::error_code ec,
-                                                std::size_t n) {
+    f->conn->read_some([self = shared_from_this(), f](std::error_code ec,
+                                                      std::string bytes) {
       if (f->done)
         return;
       if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
@@ -504,7 +494,7 @@ struct http_client::core : std::enable_shared_from_this<core> {
         return self->fail(f, ec);
       } else {
         f->response_began = true;
-        f->parser->feed({f->in.data(), n});
+        f->parser->feed(bytes);
       }
       self->pump(f);
     });
@@ -692,6 +682,7 @@ struct http_client::core : std::enable_shared_from_this<core> {
     f->done = true;
     f->request_timer.cancel();
     f->connect_timer.cancel();
+    f->connecting.emit(asio::cancellation_type::terminal); // if still under way
     if (f->conn) { // a failed exchange: the connection goes
       f->conn->close();
       f->conn.reset();
@@ -717,7 +708,6 @@ struct http_client::core : std::enable_shared_from_this<core> {
     pending.insert(pending.end(), queue.begin(), queue.end());
     for (auto& f : pending)
       finish(f, http::errc::client_closed);
-    resolver.cancel();
   }
 };
 
