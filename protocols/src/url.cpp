@@ -1,6 +1,7 @@
 #include "gale/http/url.hpp"
 
 #include "ascii.hpp"
+#include "uri_chars.hpp"
 
 #include "gale/http/error.hpp"
 
@@ -11,30 +12,12 @@ namespace gale::http {
 namespace {
 
 using detail::hex_value;
+using detail::is_alpha;
 using detail::is_digit;
+using detail::is_sub_delim;
+using detail::is_unreserved;
 using detail::lower;
-
-// Character classes of RFC 3986, section 2 and appendix A. Plain functions
-// over ASCII: the locale must not change what a URI is.
-
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_unreserved(char c) {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_'
-         || c == '~';
-}
-
-bool is_sub_delim(char c) {
-  return std::string_view{"!$&'()*+,;="}.find(c) != std::string_view::npos;
-}
-
-/// True when `s[i]` starts a valid "%HH" triplet.
-bool pct_triplet_at(std::string_view s, std::size_t i) {
-  return s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0
-         && hex_value(s[i + 2]) >= 0;
-}
+using detail::pct_triplet_at;
 
 /// Checks that `s` holds only pct-encoded triplets and characters for which
 /// `allowed` holds.
@@ -288,182 +271,6 @@ std::error_code parse_url(std::string_view text, url& out) {
     return ec;
   out.path = std::string{rest};
   return {};
-}
-
-namespace {
-
-/// RFC 3986 section 5.2.4.
-std::string remove_dot_segments(std::string_view in) {
-  std::string out;
-  while (!in.empty()) {
-    if (in.starts_with("../")) {
-      in.remove_prefix(3);
-    } else if (in.starts_with("./")) {
-      in.remove_prefix(2);
-    } else if (in.starts_with("/./")) {
-      in.remove_prefix(2);
-    } else if (in == "/.") {
-      in = "/";
-    } else if (in.starts_with("/../") || in == "/..") {
-      in = in.size() == 3 ? std::string_view{"/"} : in.substr(3);
-      auto cut = out.rfind('/');
-      out.resize(cut == std::string::npos ? 0 : cut);
-    } else if (in == "." || in == "..") {
-      in = {};
-    } else {
-      auto next = in.find('/', 1);
-      auto segment = in.substr(0, next);
-      out += segment;
-      in.remove_prefix(segment.size());
-    }
-  }
-  return out;
-}
-
-bool has_scheme(std::string_view ref) {
-  auto colon = ref.find(':');
-  if (colon == 0 || colon == std::string_view::npos || !is_alpha(ref[0]))
-    return false;
-  for (char c : ref.substr(0, colon))
-    if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-'
-        && c != '.')
-      return false;
-  return true;
-}
-
-} // namespace
-
-std::error_code resolve_url(const url& base, std::string_view reference,
-                            url& out) {
-  if (has_scheme(reference))
-    return parse_url(reference, out);
-  if (reference.starts_with("//"))
-    return parse_url(base.scheme + ":" + std::string{reference}, out);
-  auto fragment_at = reference.find('#');
-  auto fragment = fragment_at == std::string_view::npos
-                    ? std::string_view{}
-                    : reference.substr(fragment_at);
-  auto rest = reference.substr(0, fragment_at);
-  auto query_at = rest.find('?');
-  auto path = rest.substr(0, query_at);
-  std::string target;
-  if (path.empty()) {
-    target = base.path;
-    if (query_at != std::string_view::npos)
-      target += rest.substr(query_at);
-    else if (base.query)
-      target += "?" + *base.query;
-  } else {
-    std::string merged;
-    if (path.front() == '/') {
-      merged = path;
-    } else if (base.has_authority && base.path.empty()) {
-      merged = "/" + std::string{path};
-    } else {
-      auto slash = base.path.rfind('/');
-      merged = (slash == std::string::npos ? std::string{}
-                                           : base.path.substr(0, slash + 1))
-               + std::string{path};
-    }
-    target = remove_dot_segments(merged);
-    if (query_at != std::string_view::npos)
-      target += rest.substr(query_at);
-  }
-  auto prefix = base.scheme + ":";
-  if (base.has_authority) {
-    prefix += "//";
-    if (!base.userinfo.empty())
-      prefix += base.userinfo + "@";
-    prefix += base.authority();
-  }
-  return parse_url(prefix + target + std::string{fragment}, out);
-}
-
-std::error_code percent_decode(std::string_view in, std::string& out,
-                               bool plus_as_space) {
-  out.clear();
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (!pct_triplet_at(in, i))
-        return errc::invalid_percent_encoding;
-      out.push_back(
-        static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(plus_as_space && c == '+' ? ' ' : c);
-    }
-  }
-  return {};
-}
-
-std::string percent_encode(std::string_view in) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(in.size());
-  for (char c : in) {
-    if (is_unreserved(c)) {
-      out.push_back(c);
-    } else {
-      auto byte = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(digits[byte >> 4]);
-      out.push_back(digits[byte & 0x0F]);
-    }
-  }
-  return out;
-}
-
-std::string
-build_query(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (!out.empty())
-      out.push_back('&');
-    out += percent_encode(name);
-    out.push_back('=');
-    out += percent_encode(value);
-  }
-  return out;
-}
-
-} // namespace gale::http
-
-namespace gale::http {
-
-std::pair<std::string_view, std::string_view>
-split_target(std::string_view target) noexcept {
-  auto q = target.find('?');
-  if (q == std::string_view::npos)
-    return {target, {}};
-  return {target.substr(0, q), target.substr(q + 1)};
-}
-
-std::vector<std::pair<std::string, std::string>>
-parse_query(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto decoded = [](std::string_view in) {
-    std::string text;
-    if (percent_decode(in, text, true))
-      return std::string{in};
-    return text;
-  };
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{}
-                                          : query.substr(amp + 1);
-    if (part.empty())
-      continue;
-    auto eq = part.find('=');
-    if (eq == std::string_view::npos)
-      out.emplace_back(decoded(part), std::string{});
-    else
-      out.emplace_back(decoded(part.substr(0, eq)),
-                       decoded(part.substr(eq + 1)));
-  }
-  return out;
 }
 
 } // namespace gale::http
