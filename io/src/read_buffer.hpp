@@ -12,8 +12,8 @@ namespace gale::io::detail {
 /// A stream's read buffer: received bytes not yet taken, in one block that
 /// grows only when a read needs room, by at most one chunk beyond what has
 /// been received (or to twice the bytes held, to keep growth linear). Taken
-/// bytes are dropped from the front; the block is given back once empty and
-/// larger than one chunk.
+/// bytes are dropped from the front; the block is given back once empty, so
+/// that an idle stream holds none.
 class read_buffer {
 public:
   std::string_view data() const noexcept {
@@ -64,10 +64,28 @@ public:
     consume(n);
   }
 
-  /// Gives the block back when nothing is held and it is larger than
-  /// `keep` (one chunk): a big read does not pin its memory.
-  void release_if_empty(std::size_t keep) noexcept {
-    if (empty() && !pinned_ && capacity_ > keep) {
+  /// Appends `n` bytes, growing the block to what they need (or to twice
+  /// what it holds).
+  void append(const char* bytes, std::size_t n) {
+    if (n == 0)
+      return;
+    if (capacity_ - tail_ < n) {
+      if (head_ > 0 && capacity_ - size() >= n) {
+        std::memmove(block_.get(), block_.get() + head_, size());
+        tail_ -= head_;
+        head_ = 0;
+      } else {
+        grow(std::max(size() + n, 2 * size()));
+      }
+    }
+    std::memcpy(block_.get() + tail_, bytes, n);
+    tail_ += n;
+  }
+
+  /// Gives the block back when nothing is held (and no socket read is
+  /// writing into it).
+  void release_if_empty() noexcept {
+    if (empty() && !pinned_ && block_) {
       block_.reset();
       capacity_ = head_ = tail_ = 0;
     }

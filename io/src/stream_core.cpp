@@ -10,11 +10,16 @@
 namespace gale::io::detail {
 
 stream_core::stream_core(transport t, stream_options options)
-  : executor_(std::visit([](auto& s) { return s.get_executor(); }, t)),
-    loop_(executor_.target<asio::io_context::executor_type>()),
-    transport_(std::move(t)), options_(options) {
+  : transport_(std::move(t)), options_(options) {
+  executor_ = on_transport([](auto& s) { return s.get_executor(); });
+  loop_ = executor_.target<asio::io_context::executor_type>();
   if (options_.read_chunk_size == 0)
     options_.read_chunk_size = 64 * 1024;
+  if (!secure()) { // the small reads drain with non-blocking reads
+    std::error_code ignored;
+    on_transport(
+      [&](auto& s) { s.lowest_layer().non_blocking(true, ignored); });
+  }
 }
 
 // -- writes ----------------------------------------------------------------
@@ -47,16 +52,12 @@ void stream_core::send_queued() {
   writing_ = true;
   std::swap(sending_, queued_);
   queued_.clear();
-  std::visit(
-    [&](auto& s) {
-      asio::async_write(
-        s, asio::buffer(sending_),
-        core_handler{shared_from_this(),
-                     [](stream_core& self, std::error_code ec, std::size_t n) {
-                       self.on_sent(ec, n);
-                     }});
-    },
-    transport_);
+  on_transport([&](auto& s) {
+    asio::async_write(s, asio::buffer(sending_),
+                      core_handler{shared_from_this(),
+                                   [](stream_core& self, std::error_code ec,
+                                      std::size_t n) { self.on_sent(ec, n); }});
+  });
 }
 
 void stream_core::on_sent(std::error_code ec, std::size_t n) {
@@ -69,11 +70,15 @@ void stream_core::on_sent(std::error_code ec, std::size_t n) {
     return do_close(ec, false);
   // A completed write may start another at once (inside its handler);
   // send_queued below then finds the socket busy and leaves it.
-  while (!writes_.empty() && writes_.front().mark <= sent_total_) {
-    auto done = std::move(writes_.front().done);
-    writes_.pop_front();
-    done.complete({});
-  }
+  std::size_t n_done = 0;
+  while (n_done < writes_.size() && writes_[n_done].mark <= sent_total_)
+    ++n_done;
+  std::vector<completion<std::error_code>> done;
+  for (std::size_t i = 0; i < n_done; ++i)
+    done.push_back(std::move(writes_[i].done));
+  writes_.erase(writes_.begin(), writes_.begin() + static_cast<long>(n_done));
+  for (auto& d : done)
+    d.complete({});
   send_queued();
 }
 
@@ -121,12 +126,10 @@ void stream_core::abandon() noexcept {
 }
 
 void stream_core::close_socket() {
-  std::visit(
-    [](auto& s) {
-      std::error_code ignored;
-      s.lowest_layer().close(ignored);
-    },
-    transport_);
+  on_transport([](auto& s) {
+    std::error_code ignored;
+    s.lowest_layer().close(ignored);
+  });
 }
 
 void stream_core::run_close_hooks() {
@@ -161,36 +164,31 @@ void stream_core::add_close_hook(std::function<void()> hook) {
 
 std::error_code stream_core::set_nodelay(bool on) {
   std::error_code ec;
-  std::visit(
-    [&](auto& s) {
-      using socket = std::decay_t<decltype(s.lowest_layer())>;
-      if constexpr (std::is_same_v<typename socket::protocol_type,
-                                   asio::ip::tcp>)
-        s.lowest_layer().set_option(asio::ip::tcp::no_delay(on), ec);
-    },
-    transport_);
+  on_transport([&](auto& s) {
+    using socket = std::decay_t<decltype(s.lowest_layer())>;
+    if constexpr (std::is_same_v<typename socket::protocol_type, asio::ip::tcp>)
+      s.lowest_layer().set_option(asio::ip::tcp::no_delay(on), ec);
+  });
   return ec;
 }
 
 std::string stream_core::peer() const {
   std::error_code ec;
-  return std::visit(
-    [&](const auto& s) -> std::string {
-      auto ep = s.lowest_layer().remote_endpoint(ec);
-      if (ec)
-        return {};
-      using socket = std::decay_t<decltype(s.lowest_layer())>;
-      if constexpr (std::is_same_v<typename socket::protocol_type,
-                                   asio::ip::tcp>) {
-        auto ip = ep.address().to_string();
-        if (ep.address().is_v6())
-          ip = "[" + ip + "]";
-        return ip + ":" + std::to_string(ep.port());
-      } else {
-        return ep.path();
-      }
-    },
-    transport_);
+  return on_transport([&](auto& s) -> std::string {
+    auto ep = s.lowest_layer().remote_endpoint(ec);
+    if (ec)
+      return {};
+    using socket = std::decay_t<decltype(s.lowest_layer())>;
+    if constexpr (std::is_same_v<typename socket::protocol_type,
+                                 asio::ip::tcp>) {
+      auto ip = ep.address().to_string();
+      if (ep.address().is_v6())
+        ip = "[" + ip + "]";
+      return ip + ":" + std::to_string(ep.port());
+    } else {
+      return ep.path();
+    }
+  });
 }
 
 } // namespace gale::io::detail

@@ -29,7 +29,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,9 +41,16 @@ namespace gale::io::detail {
 
 using tcp_socket = asio::ip::tcp::socket;
 using unix_socket = asio::local::stream_protocol::socket;
-using transport =
-  std::variant<tcp_socket, unix_socket, asio::ssl::stream<tcp_socket>,
-               asio::ssl::stream<unix_socket>>;
+/// The connection: a plain socket inline, a TLS stream (some 450 bytes,
+/// and OpenSSL's state) behind a pointer, so that a plain stream stays small.
+using transport = std::variant<tcp_socket, unix_socket,
+                               std::unique_ptr<asio::ssl::stream<tcp_socket>>,
+                               std::unique_ptr<asio::ssl::stream<unix_socket>>>;
+
+template <class T>
+inline constexpr bool is_pointer_v = false;
+template <class T>
+inline constexpr bool is_pointer_v<std::unique_ptr<T>> = true;
 
 class stream_core : public std::enable_shared_from_this<stream_core> {
 public:
@@ -79,8 +85,23 @@ public:
   }
   const stream_options& options() const noexcept { return options_; }
 
-  /// The transport, for gale's own protocol code on the loop.
-  transport& raw() noexcept { return transport_; }
+  /// Runs `f` with the transport's stream object (a socket or a TLS
+  /// stream), whichever it is; returns what `f` returns.
+  template <class F>
+  decltype(auto) on_transport(F&& f) {
+    return std::visit(
+      [&](auto& alt) -> decltype(auto) {
+        if constexpr (is_pointer_v<std::decay_t<decltype(alt)>>)
+          return f(*alt);
+        else
+          return f(alt);
+      },
+      transport_);
+  }
+  template <class F>
+  decltype(auto) on_transport(F&& f) const {
+    return const_cast<stream_core&>(*this).on_transport(std::forward<F>(f));
+  }
 
   /// The loop is going away with our socket operations unrun: drop what
   /// waits on them (user handlers often hold a handle to this stream, and
@@ -109,10 +130,14 @@ private:
   void begin_read(pending_read r, bool posted);
   bool satisfy_read(bool posted);
   bool satisfy_into(bool posted);
-  std::optional<std::size_t> find_end(pending_read& r, std::error_code& ec);
+  std::optional<std::size_t> find_end(pending_read& r, std::string_view data,
+                                      std::error_code& ec);
   void finish_read(std::error_code ec, std::size_t take, bool posted);
+  void deliver(std::error_code ec, std::string out, bool posted);
   void fill_buffer();
   void on_filled(std::error_code ec, std::size_t n);
+  void wait_small();
+  void on_small(std::error_code ec, std::size_t n, bool full);
   void cancel_read(std::uint64_t id);
 
   // writes and lifetime (stream_core.cpp)
@@ -141,6 +166,11 @@ private:
   std::shared_ptr<asio::ssl::context> tls_context_;
 
   read_buffer buffer_;
+  /// Plain sockets: what a read waits with while nothing is buffered
+  /// (`idle_read_size` bytes). The read is tried at once (no epoll re-arm,
+  /// which waiting for readiness costs), and an idle stream holds this
+  /// instead of a whole chunk; more than it holds is drained on the stack.
+  std::unique_ptr<char[]> small_;
   std::optional<pending_read> read_;
   bool filling_ = false; ///< a socket read is under way
   bool at_eof_ = false;  ///< the peer ended the stream cleanly
@@ -149,7 +179,9 @@ private:
   std::string queued_;  ///< waiting for the socket write under way
   std::uint64_t queued_total_ = 0;
   std::uint64_t sent_total_ = 0;
-  std::deque<pending_write> writes_;
+  // A vector: an empty std::deque still holds a 512-byte block, and most
+  // streams are idle most of the time.
+  std::vector<pending_write> writes_;
   bool writing_ = false; ///< a socket write is under way
   bool tls_handshaking_ = false;
 

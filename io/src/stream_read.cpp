@@ -66,7 +66,7 @@ bool stream_core::satisfy_read(bool posted) {
   if (read_->size_done)
     return satisfy_into(posted);
   std::error_code ec;
-  auto end = find_end(*read_, ec);
+  auto end = find_end(*read_, buffer_.data(), ec);
   if (ec || end) {
     finish_read(ec, end.value_or(0), posted);
     return true;
@@ -89,8 +89,8 @@ bool stream_core::satisfy_read(bool posted) {
 
 // How many buffered bytes the read takes, if it can complete now.
 std::optional<std::size_t> stream_core::find_end(pending_read& r,
+                                                 std::string_view data,
                                                  std::error_code& ec) {
-  auto data = buffer_.data();
   auto limit = r.spec.count;
   auto over_limit = [&](std::size_t n) { return limit != 0 && n > limit; };
   switch (r.spec.what) {
@@ -159,18 +159,23 @@ bool stream_core::satisfy_into(bool posted) {
 
 void stream_core::finish_read(std::error_code ec, std::size_t take,
                               bool posted) {
-  auto r = std::move(*read_);
-  read_.reset();
-  if (r.size_done) { // read_into: bytes already in the caller's buffer
-    buffer_.release_if_empty(options_.read_chunk_size);
+  if (read_->size_done) { // read_into: bytes already in the caller's buffer
+    auto r = std::move(*read_);
+    read_.reset();
+    buffer_.release_if_empty();
     if (posted)
       r.size_done.complete_posted(ec, r.filled);
     else
       r.size_done.complete(ec, r.filled);
     return;
   }
-  std::string out = ec ? std::string{} : buffer_.take(take);
-  buffer_.release_if_empty(options_.read_chunk_size);
+  deliver(ec, ec ? std::string{} : buffer_.take(take), posted);
+}
+
+void stream_core::deliver(std::error_code ec, std::string out, bool posted) {
+  auto r = std::move(*read_);
+  read_.reset();
+  buffer_.release_if_empty();
   if (posted)
     r.text_done.complete_posted(ec, std::move(out));
   else
@@ -180,6 +185,8 @@ void stream_core::finish_read(std::error_code ec, std::size_t take,
 void stream_core::fill_buffer() {
   if (filling_ || tls_handshaking_ || closed())
     return;
+  if (!secure() && options_.idle_read_size > 0)
+    return wait_small();
   auto room = options_.read_chunk_size;
   if (options_.max_buffer_size > buffer_.size())
     room = std::min(room, options_.max_buffer_size - buffer_.size());
@@ -187,23 +194,79 @@ void stream_core::fill_buffer() {
     room = std::min(room, read_->into.size() - read_->filled);
   filling_ = true;
   auto* at = buffer_.prepare(room);
-  std::visit(
-    [&](auto& s) {
-      s.async_read_some(
-        asio::buffer(at, room),
-        core_handler{shared_from_this(),
-                     [](stream_core& self, std::error_code ec, std::size_t n) {
-                       self.on_filled(ec, n);
-                     }});
-    },
-    transport_);
+  on_transport([&](auto& s) {
+    s.async_read_some(
+      asio::buffer(at, room),
+      core_handler{shared_from_this(),
+                   [](stream_core& self, std::error_code ec, std::size_t n) {
+                     self.on_filled(ec, n);
+                   }});
+  });
+}
+
+// Plain sockets read into the small buffer (tried at once by Asio, so a
+// peer that already sent costs no wait), then drain what else is there on
+// the stack, up to one chunk: the buffer holds only what arrived, and a
+// stream waiting for the rest of a line holds no more than that line.
+void stream_core::wait_small() {
+  if (!small_)
+    small_ = std::make_unique_for_overwrite<char[]>(options_.idle_read_size);
+  auto want = options_.idle_read_size;
+  if (options_.max_buffer_size > buffer_.size())
+    want = std::min(want, options_.max_buffer_size - buffer_.size());
+  filling_ = true;
+  on_transport([&](auto& s) {
+    s.async_read_some(
+      asio::buffer(small_.get(), want),
+      core_handler{shared_from_this(),
+                   [want](stream_core& self, std::error_code ec,
+                          std::size_t n) { self.on_small(ec, n, n == want); }});
+  });
+}
+
+void stream_core::on_small(std::error_code ec, std::size_t n, bool full) {
+  filling_ = false;
+  if (closed())
+    return;
+  if (ec)
+    return do_close(ec, false);
+  if (!full && buffer_.empty() && read_ && !read_->size_done) {
+    // The common case, a whole message in one small read: it is taken
+    // from the small buffer itself, and only what follows it is kept.
+    std::string_view bytes{small_.get(), n};
+    std::error_code failed;
+    if (auto end = find_end(*read_, bytes, failed); end && !failed) {
+      buffer_.append(bytes.data() + *end, n - *end);
+      return deliver({}, std::string{bytes.substr(0, *end)}, false);
+    }
+  }
+  buffer_.append(small_.get(), n);
+  if (full) { // more may be waiting
+    char chunk[16 * 1024];
+    auto limit = std::min(options_.max_buffer_size, options_.read_chunk_size);
+    on_transport([&](auto& s) {
+      while (!ec && buffer_.size() < limit) {
+        auto room = std::min(sizeof chunk, limit - buffer_.size());
+        auto got = s.read_some(asio::buffer(chunk, room), ec);
+        buffer_.append(chunk, got);
+        if (got < room)
+          break;
+      }
+    });
+    if (ec == asio::error::would_block || ec == asio::error::try_again)
+      ec.clear();
+  }
+  if (read_)
+    satisfy_read(false);
+  if (ec) // the end came with the bytes: they were offered first
+    do_close(ec, false);
 }
 
 void stream_core::on_filled(std::error_code ec, std::size_t n) {
   filling_ = false;
   buffer_.commit(n);
   if (closed()) { // closed here meanwhile: the read was failed already
-    buffer_.release_if_empty(options_.read_chunk_size);
+    buffer_.release_if_empty();
     return;
   }
   if (ec) {

@@ -18,7 +18,8 @@ namespace {
 template <class Socket>
 void into_tls(transport& t, asio::ssl::context& ctx) {
   auto plain = std::move(std::get<Socket>(t));
-  t.emplace<asio::ssl::stream<Socket>>(std::move(plain), ctx);
+  t.emplace<std::unique_ptr<asio::ssl::stream<Socket>>>(
+    std::make_unique<asio::ssl::stream<Socket>>(std::move(plain), ctx));
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -55,10 +56,12 @@ std::error_code configure_server(Tls& s, const tls_options& o) {
 
 template <class F>
 void stream_core::with_tls(F f) {
-  if (auto* t = std::get_if<asio::ssl::stream<tcp_socket>>(&transport_))
-    f(*t);
-  else if (auto* u = std::get_if<asio::ssl::stream<unix_socket>>(&transport_))
-    f(*u);
+  using tcp_tls = std::unique_ptr<asio::ssl::stream<tcp_socket>>;
+  using unix_tls = std::unique_ptr<asio::ssl::stream<unix_socket>>;
+  if (auto* t = std::get_if<tcp_tls>(&transport_))
+    f(**t);
+  else if (auto* u = std::get_if<unix_tls>(&transport_))
+    f(**u);
 }
 
 void stream_core::start_tls(tls_options options,

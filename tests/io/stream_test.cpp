@@ -5,6 +5,7 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <thread>
@@ -354,4 +355,32 @@ TEST_CASE("a stream without connection fails every operation", "[io][stream]") {
     CHECK(e.code() == stream_errc::no_connection);
   }
   CHECK(none.closed());
+}
+
+TEST_CASE("a stream waiting for the rest of a line holds that line, not a "
+          "chunk",
+          "[io][stream]") {
+  accepted_stream t;
+  auto line = t.stream.async_read_until("\n", 0, asio::use_future);
+  t.peer->send("partial");
+  auto capacity = [&] {
+    std::promise<std::pair<std::size_t, std::size_t>> p;
+    asio::post(t.loop.executor(), [&] {
+      p.set_value(
+        {t.stream.read_buffer_size(), t.stream.read_buffer_capacity()});
+    });
+    return wait(p.get_future());
+  };
+  CHECK(gale::test::eventually([&] { return capacity().first == 7; }));
+  CHECK(capacity().second < 64); // the default chunk is 64 KiB
+  t.peer->send(" line\n");
+  CHECK(wait(std::move(line)) == "partial line\n");
+  CHECK(capacity() == std::pair<std::size_t, std::size_t>{0, 0});
+
+  SECTION("and a burst larger than the small read is drained at once") {
+    std::string burst(100000, 'b');
+    auto all = t.stream.async_read_bytes(burst.size(), false, asio::use_future);
+    t.peer->send(burst);
+    CHECK(wait(std::move(all)) == burst);
+  }
 }

@@ -24,11 +24,16 @@ struct stream_options {
   /// The most bytes a read may hold buffered (a read that needs more fails
   /// with `stream_errc::buffer_full`).
   std::size_t max_buffer_size = 16 * 1024 * 1024;
-  /// How much one read from the socket asks for; the buffer grows by at most
-  /// this beyond what has been received.
+  /// How much one read from the socket asks for (TLS), or drains (plain);
+  /// the buffer grows by at most this beyond what has been received.
   std::size_t read_chunk_size = 64 * 1024;
   /// The most unsent bytes writes may queue; 0: no bound.
   std::size_t max_write_buffer_size = 16 * 1024 * 1024;
+  /// Plain sockets: a read waits with a buffer this small, so that an idle
+  /// stream costs little; when it fills, what else has arrived is drained
+  /// at once (up to `read_chunk_size`). 0: read into the buffer directly,
+  /// a chunk at a time.
+  std::size_t idle_read_size = 512;
 };
 
 namespace detail {

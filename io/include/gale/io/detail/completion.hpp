@@ -10,6 +10,7 @@
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
+#include <asio/recycling_allocator.hpp>
 
 #include <memory>
 #include <optional>
@@ -39,8 +40,8 @@ public:
 
   template <class Handler>
   completion(Handler&& handler, const asio::any_io_executor& io_executor)
-    : impl_(std::make_unique<model<std::decay_t<Handler>>>(
-      std::forward<Handler>(handler), io_executor)) {}
+    : impl_(model<std::decay_t<Handler>>::create(std::forward<Handler>(handler),
+                                                 io_executor)) {}
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }
 
@@ -60,11 +61,20 @@ public:
   void complete_posted(Args... args) { finish(true, std::move(args)...); }
 
 private:
+  struct base;
+  struct destroyer {
+    void operator()(base* b) const noexcept { b->destroy(); }
+  };
+  using base_ptr = std::unique_ptr<base, destroyer>;
+
   struct base {
     asio::cancellation_slot slot;
-    virtual ~base() = default;
-    virtual void finish(std::unique_ptr<base> self, bool post,
-                        std::tuple<Args...> args) = 0;
+    /// Destroys and frees this with the handler's allocator.
+    virtual void destroy() noexcept = 0;
+    virtual void finish(base_ptr self, bool post, std::tuple<Args...> args) = 0;
+
+  protected:
+    ~base() = default;
   };
 
   template <class Handler>
@@ -73,9 +83,33 @@ private:
       asio::associated_executor_t<Handler, asio::any_io_executor>;
     using tracked = std::decay_t<decltype(asio::prefer(
       std::declval<executor>(), asio::execution::outstanding_work.tracked))>;
+    // The handler's associated allocator; Asio's thread-local recycling
+    // one when it names none, as Asio's own operations do.
+    using allocator = typename std::allocator_traits<
+      asio::associated_allocator_t<Handler, asio::recycling_allocator<void>>>::
+      template rebind_alloc<model>;
 
-    model(Handler h, const asio::any_io_executor& io_executor)
-      : handler(std::move(h)), io(io_executor) {
+    static model* create(Handler h, const asio::any_io_executor& io) {
+      allocator a(
+        asio::get_associated_allocator(h, asio::recycling_allocator<void>()));
+      auto* p = std::allocator_traits<allocator>::allocate(a, 1);
+      try {
+        return new (p) model(std::move(h), io, a);
+      } catch (...) {
+        std::allocator_traits<allocator>::deallocate(a, p, 1);
+        throw;
+      }
+    }
+
+    void destroy() noexcept override {
+      allocator a = alloc_;
+      this->~model();
+      std::allocator_traits<allocator>::deallocate(a, this, 1);
+    }
+
+    model(Handler h, const asio::any_io_executor& io_executor,
+          const allocator& a)
+      : handler(std::move(h)), io(io_executor), alloc_(a) {
       this->slot = asio::get_associated_cancellation_slot(handler);
       auto ex = asio::get_associated_executor(handler, io_executor);
       // A handler bound to the I/O object's own loop needs no work guard
@@ -88,8 +122,7 @@ private:
         asio::prefer(std::move(ex), asio::execution::outstanding_work.tracked));
     }
 
-    void finish(std::unique_ptr<base> self, bool post,
-                std::tuple<Args...> args) override {
+    void finish(base_ptr self, bool post, std::tuple<Args...> args) override {
       // Move everything out and free this model before the upcall, as Asio
       // requires of handler memory.
       auto slot = this->slot;
@@ -120,6 +153,7 @@ private:
     Handler handler;
     asio::any_io_executor io;
     std::optional<tracked> work;
+    allocator alloc_;
   };
 
   void finish(bool post, Args... args) {
@@ -128,7 +162,7 @@ private:
                 std::tuple<Args...>{std::move(args)...});
   }
 
-  std::unique_ptr<base> impl_;
+  base_ptr impl_;
 };
 
 /// Initiates an operation through `start`, a plain function (usually defined
