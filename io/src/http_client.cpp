@@ -29,6 +29,11 @@ namespace gale::io {
 using detail::client_connection;
 using connection_ptr = std::shared_ptr<client_connection>;
 
+/// Completes a fetch; `on_shutdown` when the client completes it while
+/// shutting down.
+using fetch_handler = detail::unique_function<void(
+  std::error_code, http::response, bool on_shutdown)>;
+
 /// One fetch from the first byte of its URL to its one completion.
 struct http_client::fetch {
   fetch(const asio::any_io_executor& ex, http_request r, fetch_handler h)
@@ -733,11 +738,18 @@ std::size_t http_client::idle_connections() const {
   return n;
 }
 
-std::function<void()> http_client::start(http_request req, fetch_handler done) {
-  auto f = std::make_shared<fetch>(core_->ex, std::move(req), std::move(done));
-  asio::post(core_->ex, [c = core_, f] { c->begin(f); });
-  return
-    [weak_core = std::weak_ptr<core>{core_}, weak = std::weak_ptr<fetch>{f}] {
+void http_client::start(
+  http_request req, detail::completion<std::error_code, http::response> done) {
+  auto slot = done.cancellation_slot();
+  auto f = std::make_shared<fetch>(
+    core_->ex, std::move(req),
+    [done = std::move(done)](std::error_code ec, http::response res,
+                             bool) mutable {
+      done.complete(ec, std::move(res)); // never inside the initiation
+    });
+  if (slot.is_connected())
+    slot.assign([weak_core = std::weak_ptr<core>{core_},
+                 weak = std::weak_ptr<fetch>{f}](asio::cancellation_type) {
       auto c = weak_core.lock();
       if (!c)
         return;
@@ -745,7 +757,8 @@ std::function<void()> http_client::start(http_request req, fetch_handler done) {
         if (auto f = weak.lock())
           c->cancel(f);
       });
-    };
+    });
+  asio::post(core_->ex, [c = core_, f] { c->begin(f); });
 }
 
 } // namespace gale::io

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gale/http/message.hpp>
+#include <gale/io/detail/completion.hpp>
 #include <gale/io/detail/unique_function.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -111,12 +112,6 @@ struct http_client_options {
   std::chrono::milliseconds idle_timeout{30'000};
 };
 
-/// Completes a fetch. `on_shutdown` is true when the client completes it
-/// while shutting down, possibly after its loop stopped: the completion
-/// must then not rely on that loop to run.
-using fetch_handler = detail::unique_function<void(
-  std::error_code, http::response, bool on_shutdown)>;
-
 /// An asynchronous HTTP/1.1 client on one loop (Tornado's
 /// AsyncHTTPClient): connection pool per scheme, host and port with
 /// keep-alive reuse, at most `max_clients` fetches at once and a FIFO queue
@@ -144,37 +139,14 @@ public:
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
-  template <class Token>
+  template <
+    asio::completion_token_for<void(std::error_code, http::response)> Token>
   auto async_fetch(http_request req, Token&& token) {
-    return asio::async_initiate<Token, void(std::error_code, http::response)>(
-      [this](auto handler, http_request req) {
-        auto ex = asio::get_associated_executor(handler, executor());
-        // A completion meant for this client's own loop runs inline when
-        // the client shuts down: the loop may no longer run anything.
-        bool on_own_loop = false;
-        if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>)
-          on_own_loop = ex == executor();
-        auto work = asio::prefer(ex, asio::execution::outstanding_work.tracked);
-        auto slot = asio::get_associated_cancellation_slot(handler);
-        auto canceller = start(
-          std::move(req),
-          [handler = std::move(handler), work = std::move(work), on_own_loop](
-            std::error_code ec, http::response res, bool on_shutdown) mutable {
-            if (on_shutdown && on_own_loop) {
-              std::move(handler)(ec, std::move(res));
-              return;
-            }
-            // The client never completes inside this initiating call.
-            asio::dispatch(work, [handler = std::move(handler), ec,
-                                  res = std::move(res)]() mutable {
-              std::move(handler)(ec, std::move(res));
-            });
-          });
-        if (slot.is_connected())
-          slot.assign([canceller = std::move(canceller)](
-                        asio::cancellation_type) { canceller(); });
-      },
-      token, std::move(req));
+    return detail::initiate<std::error_code, http::response>(
+      std::forward<Token>(token), executor(),
+      [this, req = std::move(req)](auto done) mutable {
+        start(std::move(req), std::move(done));
+      });
   }
 
   /// The same as the destructor does, now. Precondition: called on the
@@ -190,8 +162,11 @@ public:
   struct fetch;
 
 private:
-  /// Begins a fetch on the loop; the result cancels it (thread-safe).
-  std::function<void()> start(http_request req, fetch_handler done);
+  /// Begins a fetch on the loop. A fetch still pending when the client
+  /// shuts down (maybe after its loop stopped) completes then, on the
+  /// thread that shuts it down for handlers of the loop itself.
+  void start(http_request req,
+             detail::completion<std::error_code, http::response> done);
 
   std::shared_ptr<core> core_;
 };

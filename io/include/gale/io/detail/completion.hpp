@@ -173,7 +173,8 @@ template <class... Args, class Token, class Start, class... Extra>
 auto initiate(Token&& token, const asio::any_io_executor& io_executor,
               Start start, Extra&&... extra) {
   return asio::async_initiate<Token, void(Args...)>(
-    [io_executor, start](auto handler, auto&&... xs) mutable {
+    [io_executor, start = std::move(start)](auto handler,
+                                            auto&&... xs) mutable {
       start(completion<Args...>{std::move(handler), io_executor},
             std::forward<decltype(xs)>(xs)...);
     },
