@@ -10,6 +10,8 @@
 #include "gale/remote.hpp"
 #include "http_styles.hpp"
 
+#include <gale/io/stream_error.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <caf/io/middleman.hpp>
@@ -104,6 +106,24 @@ TEST_CASE_METHOD(remote_fixture, "an I/O actor in another process",
     while (got.size() < 18)
       got += client.read(s, 64, gale::use_blocking);
     CHECK(got == "over the middleman");
+    SECTION("lines, a stream error and a closed listener cross too") {
+      client.write(c, "first line\nsecond", gale::use_blocking);
+      CHECK(client.read_until(s, "\n", 0, gale::use_blocking)
+            == "first line\n");
+      CHECK(gale::test::code_of(
+              [&] { client.read_until(s, "\n", 4, gale::use_blocking); })
+            == gale::io::stream_errc::unsatisfiable_read);
+      CHECK(client.read(s, 64, gale::use_blocking) == "second");
+      // A read of up to 4 GiB asked from here allocates there what came.
+      client.write(c, "tiny", gale::use_blocking);
+      CHECK(client.read(s, 0xFFFFFFFFu, gale::use_blocking) == "tiny");
+      client.unlisten(l.id, gale::use_blocking);
+      CHECK(gale::test::code_of([&] {
+              client.connect("127.0.0.1", std::to_string(l.port),
+                             gale::use_blocking);
+            })
+            == asio::error::connection_refused);
+    }
     SECTION("its errors are the same codes as locally") {
       auto timed = client.with_timeout(50ms);
       CHECK(gale::test::code_of([&] { timed.read(s, 64, gale::use_blocking); })
