@@ -1,7 +1,7 @@
 // The I/O actor through io_client: one operation, every completion style.
 #include "gale/io_client.hpp"
 
-#include "fixture.hpp"
+#include "io_client_fixture.hpp"
 #include "gale/blocking.hpp"
 #include "gale/future.hpp"
 #include "gale/queue.hpp"
@@ -28,18 +28,7 @@ using gale::test::code_of;
 
 namespace {
 
-struct client_fixture : gale::test::fixture {
-  gale::io_client client{sys, io};
-
-  /// A connected pair of connections on this I/O actor.
-  std::pair<gale::connection_id, gale::connection_id> connected_pair() {
-    auto l = client.listen("127.0.0.1", 0, gale::use_blocking);
-    auto server = client.accept(l.id, gale::use_future);
-    auto c =
-      client.connect("127.0.0.1", std::to_string(l.port), gale::use_blocking);
-    return {c, server.get(5s)};
-  }
-};
+using gale::test::client_fixture;
 
 } // namespace
 

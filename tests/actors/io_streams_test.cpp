@@ -2,7 +2,7 @@
 // listeners that close.
 #include "gale/io_client.hpp"
 
-#include "fixture.hpp"
+#include "io_client_fixture.hpp"
 #include "gale/blocking.hpp"
 #include "gale/future.hpp"
 #include "gale/queue.hpp"
@@ -25,17 +25,7 @@ using gale::test::code_of;
 
 namespace {
 
-struct stream_fixture : gale::test::fixture {
-  gale::io_client client{sys, io};
-
-  std::pair<gale::connection_id, gale::connection_id> connected_pair() {
-    auto l = client.listen("127.0.0.1", 0, gale::use_blocking);
-    auto server = client.accept(l.id, gale::use_future);
-    auto c =
-      client.connect("127.0.0.1", std::to_string(l.port), gale::use_blocking);
-    return {c, server.get(5s)};
-  }
-};
+using stream_fixture = gale::test::client_fixture;
 
 /// This process's resident memory in KiB.
 long resident_kib() {

@@ -30,6 +30,18 @@ T wait(std::future<T> f) {
   return f.get();
 }
 
+/// The error `f` fails with (at most 10 s away); empty when it succeeds.
+template <class T>
+std::error_code error_of(std::future<T> f) {
+  REQUIRE(f.wait_for(std::chrono::seconds{10}) == std::future_status::ready);
+  try {
+    f.get();
+    return {};
+  } catch (const std::system_error& e) {
+    return e.code();
+  }
+}
+
 /// Runs the coroutine `make()` on `ex` and waits for its value.
 template <class F>
 auto run_coroutine(const asio::any_io_executor& ex, F make) {
