@@ -448,3 +448,22 @@ TEST_CASE("every stream operation resumes an awaiting coroutine on its own "
   guard.reset();
   foreign_thread.join();
 }
+
+TEST_CASE("listen: \"::\" is one dual-stack socket for both families",
+          "[io][tcp_server]") {
+  io::loop loop;
+  loop.start();
+  io::tcp_server server{loop.executor(), line_echo()};
+  io::tcp_server_options o;
+  o.host = "::";
+  REQUIRE_FALSE(server.listen(o));
+  for (const char* address : {"127.0.0.1", "::1"}) {
+    auto s = wait(io::async_connect_stream(
+      loop.executor(), address, server.port(), {}, asio::use_future));
+    CHECK(echo_once(s, std::string{address} + "\n")
+          == std::string{address} + "\n");
+  }
+  io::tcp_server taken{loop.executor(), line_echo()};
+  o.port = server.port();
+  CHECK(taken.listen(o) == asio::error::address_in_use);
+}
