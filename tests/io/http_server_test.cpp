@@ -20,6 +20,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
 
 #include <future>
 #include <thread>
@@ -607,7 +608,7 @@ TEST_CASE("async_connect_websocket resumes a coroutine on its own executor, "
   auto base = "ws://127.0.0.1:" + std::to_string(plain.port());
   int resumed_there = 0;
   std::error_code refused, not_ws;
-  asio::co_spawn(
+  auto finished = asio::co_spawn(
     foreign,
     [&]() -> asio::awaitable<void> {
       gale::io::websocket_client_options o;
@@ -627,8 +628,9 @@ TEST_CASE("async_connect_websocket resumes a coroutine on its own executor, "
       resumed_there += foreign.get_executor().running_in_this_thread();
       refused = ec2;
     },
-    asio::detached);
+    asio::use_future);
   foreign.run();
+  finished.get();
   CHECK(resumed_there == 3);
   CHECK(not_ws == gale::http::make_status_error(404));
   CHECK(refused == asio::error::connection_refused);
