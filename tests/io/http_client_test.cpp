@@ -10,6 +10,10 @@
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
 
 #include <zlib.h>
 
@@ -590,4 +594,33 @@ TEST_CASE("a connection with bytes beyond the response is not reused",
     CHECK(res.body == "ok");
   }
   CHECK(server.connections() == 2);
+}
+
+TEST_CASE("async_fetch resumes a coroutine on its own executor",
+          "[io][http_client][executor]") {
+  scripted_server server{gale::test::answer_always(reply_with(200, "hi"))};
+  client_fixture c;
+  asio::io_context foreign;
+  int resumed_there = 0;
+  std::string body;
+  auto finished = asio::co_spawn(
+    foreign,
+    [&]() -> asio::awaitable<void> {
+      gale::io::http_request req;
+      req.url = server.url("/");
+      auto res = co_await c.client->async_fetch(req, asio::use_awaitable);
+      resumed_there += foreign.get_executor().running_in_this_thread();
+      body = res.body;
+      req.url = "http://127.0.0.1:" + std::to_string(gale::test::closed_port());
+      try {
+        co_await c.client->async_fetch(req, asio::use_awaitable);
+      } catch (const std::system_error&) {
+        resumed_there += foreign.get_executor().running_in_this_thread();
+      }
+    },
+    asio::use_future);
+  foreign.run();
+  finished.get();
+  CHECK(body == "hi");
+  CHECK(resumed_there == 2);
 }
