@@ -56,6 +56,9 @@ public:
     return out;
   }
 
+  /// Drops the first `n` bytes (n <= size()).
+  void drop(std::size_t n) noexcept { consume(n); }
+
   /// Copies the first `n` bytes to `out` and drops them.
   void take_into(char* out, std::size_t n) {
     if (n == 0)

@@ -67,6 +67,16 @@ public:
   void close(std::error_code reason);
 
   // -- on the loop ------------------------------------------------------
+  /// For gale's own protocol code (the HTTP server, WebSocket), which feeds
+  /// a parser with whatever arrives: `done` runs on the loop, never inside
+  /// this call, with a view of every byte buffered (consumed when `done`
+  /// returns; the view dies with it), or, once the stream ended and nothing
+  /// is left, with the cause and no bytes. Takes the place of a user read
+  /// (`already_reading` applies). No copy: a message that fits the small
+  /// read is seen where the socket put it.
+  using view_handler = std::function<void(std::error_code, std::string_view)>;
+  void read_view(view_handler done);
+
   void set_close_callback(std::function<void()> callback);
   /// A hook for gale's own servers (drain); runs on close, after the
   /// user's callback. Not replaced by set_close_callback.
@@ -118,6 +128,7 @@ private:
     std::size_t filled = 0;            ///< read_into: bytes copied into it
     completion<std::error_code, std::string> text_done;
     completion<std::error_code, std::size_t> size_done;
+    view_handler view_done; ///< read_view
   };
 
   struct pending_write {
@@ -130,6 +141,8 @@ private:
   void begin_read(pending_read r, bool posted);
   bool satisfy_read(bool posted);
   bool satisfy_into(bool posted);
+  bool satisfy_view(bool posted);
+  void deliver_view(std::string_view bytes, bool from_buffer);
   std::optional<std::size_t> find_end(pending_read& r, std::string_view data,
                                       std::error_code& ec);
   void finish_read(std::error_code ec, std::size_t take, bool posted);
@@ -174,6 +187,9 @@ private:
   std::optional<pending_read> read_;
   bool filling_ = false; ///< a socket read is under way
   bool at_eof_ = false;  ///< the peer ended the stream cleanly
+  /// A view handler runs: reads it starts wait until it returns, since
+  /// the bytes it sees are still in the buffers.
+  bool in_view_ = false;
 
   std::string sending_; ///< handed to the socket, not yet confirmed
   std::string queued_;  ///< waiting for the socket write under way

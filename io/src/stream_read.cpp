@@ -47,17 +47,28 @@ void stream_core::read_into(asio::mutable_buffer buffer, bool partial,
   });
 }
 
+void stream_core::read_view(view_handler done) {
+  pending_read r;
+  r.id = next_op_.fetch_add(1, std::memory_order_relaxed);
+  r.view_done = std::move(done);
+  begin_read(std::move(r), true);
+}
+
 void stream_core::begin_read(pending_read r, bool posted) {
   if (read_) {
     auto busy = make_error_code(stream_errc::already_reading);
     if (r.size_done)
       r.size_done.complete_posted(busy, 0);
+    else if (r.view_done)
+      asio::post(executor_,
+                 [done = std::move(r.view_done), busy] { done(busy, {}); });
     else
       r.text_done.complete_posted(busy, {});
     return;
   }
   read_ = std::move(r);
-  satisfy_read(posted);
+  if (!in_view_) // else it goes on when the view handler returns
+    satisfy_read(posted);
 }
 
 // Completes the pending read when the buffer (or the stream's end) allows,
@@ -65,6 +76,8 @@ void stream_core::begin_read(pending_read r, bool posted) {
 bool stream_core::satisfy_read(bool posted) {
   if (read_->size_done)
     return satisfy_into(posted);
+  if (read_->view_done)
+    return satisfy_view(posted);
   std::error_code ec;
   auto end = find_end(*read_, buffer_.data(), ec);
   if (ec || end) {
@@ -157,6 +170,40 @@ bool stream_core::satisfy_into(bool posted) {
   return false;
 }
 
+bool stream_core::satisfy_view(bool posted) {
+  if (in_view_)
+    return false;
+  if (buffer_.empty() && !closed()) {
+    fill_buffer();
+    return false;
+  }
+  if (posted) { // not inside the call that started the read
+    asio::post(executor_, [self = shared_from_this()] {
+      if (self->read_ && self->read_->view_done)
+        self->satisfy_view(false);
+    });
+    return false;
+  }
+  deliver_view(buffer_.data(), true);
+  return true;
+}
+
+// Runs the view handler; the bytes are dropped after it, and a read it
+// started meanwhile goes on then.
+void stream_core::deliver_view(std::string_view bytes, bool from_buffer) {
+  auto done = std::move(read_->view_done);
+  read_.reset();
+  in_view_ = true;
+  done(bytes.empty() ? error_ : std::error_code{}, bytes);
+  in_view_ = false;
+  if (from_buffer) {
+    buffer_.drop(bytes.size());
+    buffer_.release_if_empty();
+  }
+  if (read_)
+    satisfy_read(false);
+}
+
 void stream_core::finish_read(std::error_code ec, std::size_t take,
                               bool posted) {
   if (read_->size_done) { // read_into: bytes already in the caller's buffer
@@ -230,6 +277,8 @@ void stream_core::on_small(std::error_code ec, std::size_t n, bool full) {
     return;
   if (ec)
     return do_close(ec, false);
+  if (!full && buffer_.empty() && read_ && read_->view_done)
+    return deliver_view({small_.get(), n}, false); // no copy at all
   if (!full && buffer_.empty() && read_ && !read_->size_done) {
     // The common case, a whole message in one small read: it is taken
     // from the small buffer itself, and only what follows it is kept.
