@@ -159,8 +159,23 @@ private:
           return;
         }
         self->admit(stream{std::move(socket), self->options_.stream});
-        self->accept(a);
+        if (self->full()) // until a connection closes
+          self->paused_.push_back([self, &a] { self->accept(a); });
+        else
+          self->accept(a);
       });
+  }
+
+  bool full() const noexcept {
+    return options_.max_connections != 0
+           && live_.size() >= options_.max_connections;
+  }
+
+  void resume_accepting() {
+    if (stopped_ || full())
+      return;
+    for (auto& go_on : std::exchange(paused_, {}))
+      go_on();
   }
 
   void admit(stream s) {
@@ -173,8 +188,19 @@ private:
     });
     if (!options_.tls)
       return hand_over(std::move(s));
+    std::shared_ptr<asio::steady_timer> limit;
+    if (options_.tls_handshake_timeout.count() > 0) {
+      limit = std::make_shared<asio::steady_timer>(
+        ex_, options_.tls_handshake_timeout);
+      limit->async_wait([core = std::weak_ptr{s.core()}](std::error_code ec) {
+        if (auto c = core.lock(); c && !ec)
+          c->close(asio::error::timed_out);
+      });
+    }
     s.async_start_tls(
-      tls_, [self = shared_from_this(), s](std::error_code ec) mutable {
+      tls_, [self = shared_from_this(), s, limit](std::error_code ec) mutable {
+        if (limit)
+          limit->cancel();
         if (!ec) // a failed handshake closed the stream: dropped
           self->hand_over(std::move(s));
       });
@@ -191,6 +217,7 @@ private:
   void forget(std::uint64_t id) {
     live_.erase(id);
     --count_;
+    resume_accepting();
     if (live_.empty() && !drained_.empty()) {
       drain_timer_.cancel();
       finish_drain({});
@@ -204,6 +231,7 @@ private:
 
   void close_listeners() {
     stopped_ = true;
+    paused_.clear(); // they hold this state
     std::error_code ignored;
     for (auto& a : tcp_)
       a->close(ignored);
@@ -228,6 +256,8 @@ private:
   std::uint64_t next_id_ = 0;
   std::vector<completion<std::error_code>> drained_;
   asio::steady_timer drain_timer_;
+  /// Accept loops paused at max_connections.
+  std::vector<std::function<void()>> paused_;
 };
 
 void start_drain(const std::shared_ptr<tcp_server_state>& state,

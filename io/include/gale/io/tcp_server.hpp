@@ -34,6 +34,13 @@ struct tcp_server_options {
   /// TLS for every connection: the handshake completes before the handler
   /// sees the stream; a connection whose handshake fails is dropped.
   std::optional<tls_options> tls;
+  /// A TLS handshake not done within this is given up (the connection is
+  /// closed unseen); zero: no limit.
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
+  /// Open connections at most; beyond it, accepting pauses (new
+  /// connections wait in the kernel's backlog) until one closes. 0: no
+  /// limit.
+  std::size_t max_connections = 0;
   stream_options stream;
 };
 
