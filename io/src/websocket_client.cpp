@@ -1,13 +1,13 @@
 // The WebSocket client on a stream: connect (happy eyeballs, TLS for wss),
 // the opening handshake of protocols/ws/handshake.hpp, then the protocol
-// over the same stream. The bytes that follow the 101's head stay in the
-// stream's buffer and are the first frames read.
+// over the same stream (ws_connection.hpp). The bytes that follow the 101's
+// head stay in the stream's buffer and are the first frames read.
 
 #include "gale/io/websocket_client.hpp"
 
 #include "deadline.hpp"
 #include "tls_context_cache.hpp"
-#include "ws_protocol.hpp"
+#include "ws_connection.hpp"
 
 #include <gale/http/error.hpp>
 #include <gale/http/parser.hpp>
@@ -20,25 +20,22 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
-#include <atomic>
-
 namespace gale::io {
 
 namespace {
 
 constexpr std::size_t max_answer_head = 64 * 1024;
-constexpr std::size_t read_size = 16 * 1024;
 
-/// One client WebSocket: the handshake, then the protocol over the stream.
-/// Lives on the loop; its public members post there.
-class client_socket final : public websocket,
-                            public std::enable_shared_from_this<client_socket> {
+/// One client's opening handshake: connect, send the offer, check the
+/// answer; then the stream goes to a ws_connection, which is the socket the
+/// caller gets.
+class client_handshake : public std::enable_shared_from_this<client_handshake> {
 public:
-  client_socket(asio::any_io_executor ex, websocket_client_options opts,
-                websocket_handlers handlers,
-                detail::completion<std::error_code, websocket_ptr> done)
+  client_handshake(asio::any_io_executor ex, websocket_client_options opts,
+                   websocket_handlers handlers,
+                   detail::completion<std::error_code, websocket_ptr> done)
     : ex_(ex), opts_(std::move(opts)), handlers_(std::move(handlers)),
-      done_(std::move(done)), timer_(ex), protocol_(true, opts_.max_message) {}
+      done_(std::move(done)), timer_(ex) {}
 
   void start(const std::string& url_text) {
     http::url url;
@@ -68,52 +65,12 @@ public:
         if (ec)
           return self->fail(ec);
         self->stream_ = std::move(s);
-        self->peer_ = self->stream_.peer();
-        self->handshake();
+        self->send_offer();
       });
   }
 
-  // -- websocket ---------------------------------------------------------
-  void send_text(std::string text) override {
-    on_loop([text = std::move(text)](client_socket& s) {
-      s.send(ws::opcode::text, text);
-    });
-  }
-  void send_binary(std::string bytes) override {
-    on_loop([bytes = std::move(bytes)](client_socket& s) {
-      s.send(ws::opcode::binary, bytes);
-    });
-  }
-  void close(std::uint16_t code, std::string reason) override {
-    on_loop([code, reason = std::move(reason)](client_socket& s) {
-      if (s.closed_ || s.protocol_.close_sent)
-        return;
-      s.protocol_.close(code, reason);
-      s.timer_.arm(std::chrono::seconds{5},
-                   [self = s.shared_from_this()] { self->end(); });
-      s.flush();
-    });
-  }
-  const std::string& subprotocol() const noexcept override {
-    return subprotocol_;
-  }
-  const std::string& peer() const noexcept override { return peer_; }
-  bool closed() const noexcept override { return gone_.load(); }
-  const asio::any_io_executor& executor() const noexcept override {
-    return ex_;
-  }
-
 private:
-  template <class F>
-  void on_loop(F f) {
-    asio::dispatch(ex_,
-                   [self = shared_from_this(), f = std::move(f)]() mutable {
-                     if (!self->closed_)
-                       f(*self);
-                   });
-  }
-
-  void handshake() {
+  void send_offer() {
     std::string head;
     if (auto ec = http::serialize_head(ws::make_request(offer_), head))
       return fail(ec);
@@ -154,95 +111,14 @@ private:
     if (auto ec =
           ws::check_response(offer_, parser.status(), parser.headers(), agreed))
       return fail(ec);
-    subprotocol_ = agreed.subprotocol;
-    if (agreed.deflate)
-      protocol_.enable_deflate();
     timer_.cancel();
-    open_ = true;
-    auto self = shared_from_this();
-    std::exchange(done_, {}).complete({}, self);
-    arm_ping();
-    if (handlers_.on_open)
-      handlers_.on_open(self);
-    if (!closed_)
-      read(); // the frames right behind the 101 are in the stream already
-  }
-
-  void read() {
-    if (reading_ || closed_ || protocol_.close_received)
-      return;
-    reading_ = true;
-    stream_.async_read_bytes(
-      read_size, true,
-      [self = shared_from_this()](std::error_code ec, std::string bytes) {
-        self->reading_ = false;
-        if (self->closed_)
-          return;
-        if (ec)
-          return self->end();
-        self->protocol_.feed(bytes);
-        self->pump();
-      });
-  }
-
-  void pump() {
-    bool read_on = protocol_.pump(shared_from_this(), handlers_,
-                                  [this] { return !closed_; });
-    if (closed_)
-      return;
-    if (read_on)
-      read();
-    flush();
-  }
-
-  void send(ws::opcode op, std::string_view payload) {
-    if (!open_)
-      return;
-    protocol_.send(op, payload);
-    flush();
-  }
-
-  void flush() {
-    if (writing_ || closed_)
-      return;
-    if (protocol_.out.empty()) {
-      if (protocol_.done())
-        end();
-      return;
-    }
-    writing_ = true;
-    stream_.async_write(std::exchange(protocol_.out, {}),
-                        [self = shared_from_this()](std::error_code ec) {
-                          self->writing_ = false;
-                          if (ec)
-                            return self->end();
-                          self->flush();
-                        });
-  }
-
-  void arm_ping() {
-    if (opts_.ping_interval.count() <= 0 || protocol_.close_sent)
-      return;
-    timer_.arm(opts_.ping_interval, [self = shared_from_this()] {
-      if (self->protocol_.awaiting_pong)
-        return self->end(); // a dead server
-      self->protocol_.awaiting_pong = true;
-      self->send(ws::opcode::ping, {});
-      self->arm_ping();
-    });
-  }
-
-  /// The connection ends: close the stream, tell the handlers once.
-  void end() {
-    if (closed_)
-      return;
-    closed_ = true;
-    gone_ = true;
-    timer_.cancel();
-    stream_.close();
-    if (open_ && handlers_.on_close)
-      handlers_.on_close(shared_from_this(), protocol_.code,
-                         std::move(protocol_.reason));
+    auto socket = std::make_shared<detail::ws_connection>(
+      std::move(stream_),
+      detail::ws_setup{true, opts_.max_message, agreed.deflate,
+                       opts_.ping_interval, agreed.subprotocol},
+      std::move(handlers_));
+    std::exchange(done_, {}).complete({}, socket);
+    socket->start({}); // the frames behind the 101 are in the stream already
   }
 
   /// The handshake failed: report it once, close.
@@ -251,8 +127,6 @@ private:
       return;
     if (!ec)
       ec = asio::error::operation_aborted;
-    closed_ = true;
-    gone_ = true;
     timer_.cancel();
     stream_.close();
     std::exchange(done_, {}).complete(ec, nullptr);
@@ -265,14 +139,6 @@ private:
   detail::deadline timer_;
   stream stream_;
   ws::client_offer offer_;
-  detail::ws_protocol protocol_;
-  std::string subprotocol_;
-  std::string peer_;
-  bool reading_ = false;
-  bool writing_ = false;
-  bool open_ = false;
-  bool closed_ = false;
-  std::atomic<bool> gone_{false};
 };
 
 } // namespace
@@ -283,7 +149,7 @@ void start_websocket_client(asio::any_io_executor ex, std::string url,
                             websocket_client_options options,
                             websocket_handlers handlers,
                             completion<std::error_code, websocket_ptr> done) {
-  auto socket = std::make_shared<client_socket>(
+  auto socket = std::make_shared<client_handshake>(
     ex, std::move(options), std::move(handlers), std::move(done));
   // Posted: no failure (a bad URL, say) completes inside the initiation.
   asio::post(ex, [socket, url = std::move(url)] { socket->start(url); });

@@ -1,0 +1,149 @@
+#include "ws_connection.hpp"
+
+#include "stream_core.hpp"
+
+#include <asio/dispatch.hpp>
+
+namespace gale::io::detail {
+
+namespace {
+/// How long a peer may take to answer our close frame.
+constexpr std::chrono::seconds close_timeout{5};
+} // namespace
+
+ws_connection::ws_connection(stream s, ws_setup setup,
+                             websocket_handlers handlers)
+  : ex_(s.get_executor()), stream_(std::move(s)), setup_(std::move(setup)),
+    handlers_(std::move(handlers)),
+    protocol_(setup_.client, setup_.max_message), timer_(ex_),
+    peer_(stream_.peer()) {
+  if (setup_.deflate)
+    protocol_.enable_deflate();
+}
+
+void ws_connection::start(std::string_view early) {
+  open_ = true;
+  protocol_.feed(early);
+  arm_ping();
+  if (handlers_.on_open)
+    handlers_.on_open(shared_from_this());
+  if (!ended_)
+    pump(); // frames that came with the handshake, then reading
+}
+
+template <class F>
+void ws_connection::on_loop(F f) {
+  asio::dispatch(ex_, [self = shared_from_this(), f = std::move(f)]() mutable {
+    if (!self->ended_)
+      f(*self);
+  });
+}
+
+void ws_connection::send_text(std::string text) {
+  on_loop([text = std::move(text)](ws_connection& c) {
+    c.send(ws::opcode::text, text);
+  });
+}
+
+void ws_connection::send_binary(std::string bytes) {
+  on_loop([bytes = std::move(bytes)](ws_connection& c) {
+    c.send(ws::opcode::binary, bytes);
+  });
+}
+
+void ws_connection::close(std::uint16_t code, std::string reason) {
+  on_loop([code, reason = std::move(reason)](ws_connection& c) {
+    if (c.protocol_.close_sent)
+      return;
+    c.protocol_.close(code, reason);
+    // A peer that never answers our close is not waited for long.
+    c.timer_.arm(close_timeout, [self = c.shared_from_this()] { self->end(); });
+    c.flush();
+  });
+}
+
+void ws_connection::abort() {
+  on_loop([](ws_connection& c) { c.end(); });
+}
+
+void ws_connection::read() {
+  if (reading_ || ended_ || protocol_.close_received)
+    return;
+  reading_ = true;
+  stream_.core()->read_view(
+    [self = shared_from_this()](std::error_code ec, std::string_view bytes) {
+      self->on_bytes(ec, bytes);
+    });
+}
+
+void ws_connection::on_bytes(std::error_code ec, std::string_view bytes) {
+  reading_ = false;
+  if (ended_)
+    return;
+  if (ec)
+    return end();
+  protocol_.feed(bytes);
+  pump();
+}
+
+void ws_connection::pump() {
+  bool read_on =
+    protocol_.pump(shared_from_this(), handlers_, [this] { return !ended_; });
+  if (ended_)
+    return;
+  if (read_on)
+    read();
+  flush();
+}
+
+void ws_connection::send(ws::opcode op, std::string_view payload) {
+  if (!open_)
+    return;
+  protocol_.send(op, payload);
+  flush();
+}
+
+void ws_connection::flush() {
+  if (writing_ || ended_)
+    return;
+  if (protocol_.out.empty()) {
+    if (protocol_.done())
+      end(); // both closes exchanged: the connection ends
+    return;
+  }
+  writing_ = true;
+  stream_.async_write(std::exchange(protocol_.out, {}),
+                      [self = shared_from_this()](std::error_code ec) {
+                        self->writing_ = false;
+                        if (ec)
+                          return self->end();
+                        self->flush();
+                      });
+}
+
+void ws_connection::arm_ping() {
+  if (setup_.ping_interval.count() <= 0 || protocol_.close_sent)
+    return;
+  timer_.arm(setup_.ping_interval, [self = shared_from_this()] {
+    if (self->protocol_.awaiting_pong)
+      return self->end(); // no pong for a whole interval: a dead peer
+    self->protocol_.awaiting_pong = true;
+    self->send(ws::opcode::ping, {});
+    self->arm_ping();
+  });
+}
+
+// The connection ends: close the stream, tell the handlers once.
+void ws_connection::end() {
+  if (ended_)
+    return;
+  ended_ = true;
+  gone_ = true;
+  timer_.cancel();
+  stream_.close();
+  if (handlers_.on_close)
+    handlers_.on_close(shared_from_this(), protocol_.code,
+                       std::move(protocol_.reason));
+}
+
+} // namespace gale::io::detail

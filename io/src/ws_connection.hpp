@@ -1,0 +1,80 @@
+#pragma once
+
+// One open WebSocket, either end, over a stream: the protocol of
+// ws_protocol.hpp fed with what the stream reads, frames written back in
+// order, keep-alive pings, the closing handshake with a timeout. The client
+// hands it the stream after the 101, the server after writing its 101; the
+// connection owns the stream from then on.
+
+#include "deadline.hpp"
+#include "ws_protocol.hpp"
+
+#include <gale/io/http_server.hpp>
+#include <gale/io/stream.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace gale::io::detail {
+
+/// What the handshake agreed on, and the limits that apply.
+struct ws_setup {
+  bool client = false; ///< our frames are masked, the peer's must not be
+  std::uint64_t max_message = 16 * 1024 * 1024;
+  bool deflate = false;
+  std::chrono::milliseconds ping_interval{30'000}; ///< zero: no pings
+  std::string subprotocol;
+};
+
+class ws_connection final : public websocket,
+                            public std::enable_shared_from_this<ws_connection> {
+public:
+  ws_connection(stream s, ws_setup setup, websocket_handlers handlers);
+
+  /// On the loop: runs on_open, then reads. `early` holds bytes the peer
+  /// sent right behind its handshake that were read with it.
+  void start(std::string_view early);
+
+  void send_text(std::string text) override;
+  void send_binary(std::string bytes) override;
+  void close(std::uint16_t code, std::string reason) override;
+  /// Ends the connection without a closing handshake (on_close: 1006).
+  void abort();
+  const std::string& subprotocol() const noexcept override {
+    return setup_.subprotocol;
+  }
+  const std::string& peer() const noexcept override { return peer_; }
+  bool closed() const noexcept override { return gone_.load(); }
+  const asio::any_io_executor& executor() const noexcept override {
+    return ex_;
+  }
+
+private:
+  template <class F>
+  void on_loop(F f);
+  void read();
+  void on_bytes(std::error_code ec, std::string_view bytes);
+  void pump();
+  void send(ws::opcode op, std::string_view payload);
+  void flush();
+  void arm_ping();
+  void end();
+
+  asio::any_io_executor ex_;
+  stream stream_;
+  ws_setup setup_;
+  websocket_handlers handlers_;
+  ws_protocol protocol_;
+  deadline timer_;
+  std::string peer_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool open_ = false;
+  bool ended_ = false;
+  std::atomic<bool> gone_{false};
+};
+
+} // namespace gale::io::detail
