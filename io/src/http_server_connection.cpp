@@ -1,0 +1,284 @@
+#include "http_server_connection.hpp"
+
+#include "forwarded.hpp"
+#include "stream_core.hpp"
+#include "ws_connection.hpp"
+
+#include <gale/http/error.hpp>
+
+namespace gale::io::detail {
+
+namespace {
+
+/// The address part of "ip:port" or "[ip]:port".
+std::string address_of(const std::string& peer) {
+  if (!peer.empty() && peer.front() == '[')
+    return peer.substr(1, peer.find(']') - 1);
+  return peer.substr(0, peer.rfind(':'));
+}
+
+} // namespace
+
+server_connection::server_connection(std::shared_ptr<http_server::core> server,
+                                     stream s)
+  : server_(std::move(server)), stream_(std::move(s)), peer_(stream_.peer()),
+    ip_(address_of(peer_)), timer_(server_->ex) {}
+
+void server_connection::start() {
+  stream_.set_nodelay(true);
+  arm_header_timeout(); // from the connection's start to a complete head
+  read();
+}
+
+void server_connection::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  timer_.cancel();
+  stream_.close();
+  for (auto& x : std::exchange(pipeline_, {}))
+    x->abandon();
+  server_->forget(shared_from_this());
+}
+
+bool server_connection::last_before_shutdown(
+  const http_exchange* x) const noexcept {
+  return draining_ && !pipeline_.empty() && pipeline_.back().get() == x;
+}
+
+void server_connection::close_when_idle() {
+  draining_ = true;
+  closing_ = true;
+  if (pipeline_.empty() && !got_head_ && !writing_)
+    close();
+}
+
+// -- reading ------------------------------------------------------------
+
+http::parser& server_connection::parser() {
+  if (!in_) {
+    http::parser_limits limits;
+    limits.max_header_bytes = server_->opts.max_header_size;
+    limits.max_body = server_->opts.max_body_size;
+    in_ = std::make_unique<incoming_request>(
+      incoming_request{http::parser{http::parser::role::request, limits}, {}});
+  }
+  return in_->parser;
+}
+
+void server_connection::read() {
+  if (reading_ || closed_ || closing_
+      || pipeline_.size() >= server_->opts.max_pipelined)
+    return;
+  reading_ = true;
+  stream_.core()->read_view(
+    [self = shared_from_this()](std::error_code ec, std::string_view bytes) {
+      self->on_bytes(ec, bytes);
+    });
+}
+
+void server_connection::on_bytes(std::error_code ec, std::string_view bytes) {
+  reading_ = false;
+  if (closed_)
+    return;
+  if (ec) // the peer is gone (or done sending: the stream ends with that)
+    return close();
+  parser().feed(bytes);
+  pump();
+}
+
+// Turns parsed bytes into exchanges, as far as the pipeline's depth allows;
+// flush() comes back here when answers went out.
+void server_connection::pump() {
+  if (pumping_ || closing_ || closed_)
+    return;
+  pumping_ = true;
+  auto& p = parser();
+  for (;;) {
+    if (pipeline_.size() >= server_->opts.max_pipelined)
+      break; // read on when answers went out
+    auto event = p.next();
+    if (event == http::parser_event::need_more) {
+      if (got_head_ || !p.remaining().empty())
+        arm_header_timeout();
+      pumping_ = false;
+      return read();
+    }
+    if (event == http::parser_event::error) {
+      pumping_ = false;
+      return fail(p.error());
+    }
+    if (event == http::parser_event::head) {
+      on_head();
+    } else if (event == http::parser_event::body) {
+      in_->current.body += p.body();
+    } else { // end
+      on_request();
+      if (closing_ || closed_)
+        break;
+    }
+  }
+  // Answers go out as handlers give them (each calls flush).
+  pumping_ = false;
+}
+
+void server_connection::on_head() {
+  got_head_ = true;
+  header_timer_armed_ = false;
+  timer_.cancel();
+  auto& [p, current] = *in_;
+  current.method = p.method();
+  current.target = p.target();
+  current.version = p.version();
+  current.headers = p.headers();
+  current.body.clear();
+  if (current.version == 11 && pipeline_.empty() && !writing_
+      && p.headers().has_token("Expect", "100-continue"))
+    send_interim("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+void server_connection::on_request() {
+  got_head_ = false;
+  auto& p = in_->parser;
+  bool keep_alive = p.keep_alive() && !closing_;
+  if (!keep_alive)
+    closing_ = true;
+  auto x = std::make_shared<server_exchange>(
+    server_->ex, weak_from_this(), std::move(in_->current), peer_, keep_alive);
+  in_->current = {};
+  auto origin =
+    believed_origin(ip_, x->request().headers, server_->opts.trusted_proxies);
+  x->set_origin(std::move(origin.ip), std::move(origin.scheme));
+  if (p.upgrade()) {
+    // The bytes after an upgrade request are not HTTP: nothing more is
+    // read until the handler accepted a WebSocket (or refused).
+    x->mark_upgrade_request();
+    closing_ = true;
+  }
+  pipeline_.push_back(x);
+  server_->handler(x);
+}
+
+/// A malformed request: its own answer after those before it, then the
+/// connection closes.
+void server_connection::fail(std::error_code ec) {
+  got_head_ = false;
+  closing_ = true;
+  pipeline_.push_back(
+    server_exchange::failure(server_->ex, http::status_for(ec)));
+  flush();
+}
+
+void server_connection::send_interim(std::string bytes) {
+  pipeline_.insert(pipeline_.begin(),
+                   server_exchange::interim(server_->ex, std::move(bytes)));
+  flush();
+}
+
+// -- writing ------------------------------------------------------------
+
+void server_connection::flush() {
+  if (closed_ || writing_)
+    return;
+  std::string batch;
+  std::vector<std::function<void()>> written;
+  std::unique_ptr<server_exchange::websocket_setup> websocket;
+  bool last = false;
+  // Every answer ready at the front goes out in one write.
+  while (!pipeline_.empty() && !last) {
+    auto& front = *pipeline_.front();
+    batch += front.out;
+    std::string{}.swap(front.out);
+    for (auto& cb : std::exchange(front.callbacks, {}))
+      written.push_back(std::move(cb));
+    if (!front.finished())
+      break; // its handler has not answered (all) yet
+    websocket = front.take_websocket();
+    last = websocket || front.closes_connection();
+    pipeline_.erase(pipeline_.begin());
+  }
+  if (websocket)
+    return upgrade(std::move(batch), std::move(*websocket));
+  if (!batch.empty())
+    return send(std::move(batch), std::move(written), last);
+  for (auto& cb : written) // pieces of a HEAD answer: nothing to send
+    cb();
+  if (last || (closing_ && pipeline_.empty() && !got_head_))
+    return close();
+  after_answers();
+}
+
+void server_connection::send(std::string batch,
+                             std::vector<std::function<void()>> written,
+                             bool last) {
+  writing_ = true;
+  stream_.async_write(std::move(batch),
+                      [self = shared_from_this(), written = std::move(written),
+                       last](std::error_code ec) {
+                        self->writing_ = false;
+                        for (auto& cb : written)
+                          cb();
+                        if (ec || last)
+                          return self->close();
+                        self->flush();
+                      });
+}
+
+// Everything answered that could be: idle, or read on (reading may have
+// paused for the pipeline's depth with requests still in the parser).
+void server_connection::after_answers() {
+  if (pumping_)
+    return; // the pump goes on by itself
+  if (pipeline_.empty() && !got_head_
+      && (!in_ || in_->parser.remaining().empty())) {
+    go_idle();
+    arm_idle_timeout();
+  }
+  if (in_)
+    pump();
+  else
+    read();
+}
+
+void server_connection::upgrade(std::string response_head,
+                                server_exchange::websocket_setup setup) {
+  closed_ = true; // for HTTP: the stream goes on as a WebSocket
+  timer_.cancel();
+  std::string early{in_ ? in_->parser.remaining() : std::string_view{}};
+  in_.reset();
+  // The 101 is queued first: the WebSocket's frames follow it.
+  stream_.async_write(std::move(response_head), [](std::error_code) {});
+  ws_setup ws{false, setup.options.max_message, setup.deflate,
+              setup.options.ping_interval, std::move(setup.subprotocol)};
+  auto socket = server_->adopt_websocket(std::move(stream_), std::move(ws),
+                                         std::move(setup.handlers));
+  server_->forget(shared_from_this());
+  socket->start(early);
+}
+
+// -- idleness and deadlines ---------------------------------------------
+
+/// Gives back what an idle connection does not need: the parser's buffer
+/// and fields, the pipeline's storage.
+void server_connection::go_idle() {
+  if (in_ && !in_->parser.keep_alive())
+    return; // a closing parser must stay closed
+  in_.reset();
+  std::vector<exchange_ptr>{}.swap(pipeline_);
+}
+
+void server_connection::arm_header_timeout() {
+  if (header_timer_armed_)
+    return;
+  header_timer_armed_ = true;
+  timer_.arm(server_->opts.header_timeout,
+             [self = shared_from_this()] { self->close(); });
+}
+
+void server_connection::arm_idle_timeout() {
+  header_timer_armed_ = false;
+  timer_.arm(server_->opts.idle_timeout,
+             [self = shared_from_this()] { self->close(); });
+}
+
+} // namespace gale::io::detail

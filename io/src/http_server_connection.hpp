@@ -1,0 +1,122 @@
+#pragma once
+
+// One HTTP/1.1 server connection over a stream (Tornado's
+// HTTP1ServerConnection): requests parsed from what the stream reads,
+// handed to the handler as exchanges, answered in the pipeline's order;
+// header, idle and graceful-shutdown deadlines; an accepted WebSocket
+// upgrade hands the stream to a ws_connection.
+
+#include "deadline.hpp"
+#include "http_server_exchange.hpp"
+
+#include <gale/http/parser.hpp>
+#include <gale/io/http_server.hpp>
+#include <gale/io/stream.hpp>
+#include <gale/io/tcp_server.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace gale::io {
+
+namespace detail {
+class server_connection;
+class ws_connection;
+struct ws_setup;
+} // namespace detail
+
+/// What the connections of one server share, on its loop.
+struct http_server::core : std::enable_shared_from_this<http_server::core> {
+  core(asio::any_io_executor e, http_server_options o, http_handler h)
+    : ex(std::move(e)), opts(std::move(o)), handler(std::move(h)) {}
+
+  asio::any_io_executor ex;
+  http_server_options opts;
+  http_handler handler;
+  std::unique_ptr<tcp_server> listener;
+  std::unordered_set<std::shared_ptr<detail::server_connection>> connections;
+  /// Connections that became WebSockets, until they end.
+  std::unordered_set<std::shared_ptr<detail::ws_connection>> websockets;
+  bool shutting_down = false;
+  std::function<void()> on_drained;
+  std::unique_ptr<detail::deadline> grace_timer;
+
+  /// A connection ended or became a WebSocket: forget it; the last one
+  /// ends a shutdown.
+  void forget(const std::shared_ptr<detail::server_connection>& c);
+  /// A WebSocket over `s`, counted until it ends.
+  std::shared_ptr<detail::ws_connection>
+  adopt_websocket(stream s, detail::ws_setup setup,
+                  websocket_handlers handlers);
+  void forget(const std::shared_ptr<detail::ws_connection>& ws);
+  void check_drained();
+};
+
+namespace detail {
+
+class server_connection
+  : public std::enable_shared_from_this<server_connection> {
+public:
+  server_connection(std::shared_ptr<http_server::core> server, stream s);
+
+  void start();
+  /// Ends the connection now; exchanges in flight learn it is gone.
+  void close();
+  /// Stop after the requests in progress (graceful shutdown).
+  void close_when_idle();
+  /// True for the last answer the connection owes in a graceful shutdown:
+  /// it tells the client that the connection closes.
+  bool last_before_shutdown(const http_exchange* x) const noexcept;
+  /// Sends what the exchanges at the front have ready, in order.
+  void flush();
+
+private:
+  using exchange_ptr = std::shared_ptr<server_exchange>;
+
+  void read();
+  void on_bytes(std::error_code ec, std::string_view bytes);
+  void pump();
+  void on_head();
+  void on_request();
+  void fail(std::error_code ec);
+  void send_interim(std::string bytes);
+  void send(std::string batch, std::vector<std::function<void()>> written,
+            bool last);
+  void after_answers();
+  void upgrade(std::string response_head,
+               server_exchange::websocket_setup setup);
+  void go_idle();
+  void arm_header_timeout();
+  void arm_idle_timeout();
+  http::parser& parser();
+
+  std::shared_ptr<http_server::core> server_;
+  stream stream_;
+  std::string peer_; ///< "ip:port"
+  std::string ip_;   ///< the peer's address alone
+  /// What reading a request needs; only while one is on its way, so that
+  /// an idle connection holds none of it.
+  struct incoming_request {
+    http::parser parser;
+    http::request current;
+  };
+  std::unique_ptr<incoming_request> in_;
+  deadline timer_;
+  // A vector, not a deque: an empty std::deque still holds a 512-byte
+  // block, and most connections are idle most of the time.
+  std::vector<exchange_ptr> pipeline_;
+  bool reading_ = false;
+  bool pumping_ = false;
+  bool writing_ = false;
+  bool closing_ = false;  ///< no more requests are read
+  bool draining_ = false; ///< the server shuts down
+  bool closed_ = false;
+  bool got_head_ = false;
+  bool header_timer_armed_ = false;
+};
+
+} // namespace detail
+} // namespace gale::io

@@ -1,0 +1,168 @@
+#include "http_server_exchange.hpp"
+
+#include "http_server_connection.hpp"
+
+#include <gale/http/serializer.hpp>
+#include <gale/ws/handshake.hpp>
+
+#include <asio/dispatch.hpp>
+
+namespace gale::io::detail {
+
+std::shared_ptr<server_exchange>
+server_exchange::failure(asio::any_io_executor ex, int status) {
+  http::response res;
+  res.status = status;
+  res.headers.set("Content-Type", "text/plain");
+  res.headers.set("Connection", "close");
+  res.body = std::string{http::reason_phrase(status)} + "\n";
+  auto x = std::make_shared<server_exchange>(
+    std::move(ex), std::weak_ptr<server_connection>{}, http::request{},
+    std::string{}, false);
+  http::serialize(res, x->out);
+  x->started_ = x->finished_ = true;
+  return x;
+}
+
+std::shared_ptr<server_exchange>
+server_exchange::interim(asio::any_io_executor ex, std::string bytes) {
+  auto x = std::make_shared<server_exchange>(
+    std::move(ex), std::weak_ptr<server_connection>{}, http::request{},
+    std::string{}, true);
+  x->out = std::move(bytes);
+  x->started_ = x->finished_ = true;
+  return x;
+}
+
+template <class F>
+void server_exchange::on_loop(F f, bool always) {
+  asio::dispatch(
+    ex_, [self = shared_from_this(), f = std::move(f), always]() mutable {
+      if (self->gone_ && !always)
+        return;
+      f(*self);
+      if (auto c = self->conn_.lock())
+        c->flush();
+    });
+}
+
+void server_exchange::respond(http::response res) {
+  on_loop([res = std::move(res)](server_exchange& x) mutable {
+    if (x.started_)
+      return; // answered already: the first answer stands
+    x.prepare(res);
+    x.finished_ = true;
+  });
+}
+
+void server_exchange::begin(http::response head) {
+  on_loop([head = std::move(head)](server_exchange& x) mutable {
+    if (x.started_)
+      return;
+    x.streaming_ = true;
+    x.chunked_ = !head.headers.contains("Content-Length");
+    if (x.chunked_ && x.req_.version == 10) {
+      x.chunked_ = false; // HTTP/1.0 knows no chunks: end by closing
+      x.keep_alive_ = false;
+    } else if (x.chunked_) {
+      head.headers.set("Transfer-Encoding", "chunked");
+    }
+    x.prepare(head, true);
+  });
+}
+
+void server_exchange::write(std::string piece, std::function<void()> written) {
+  on_loop(
+    [piece = std::move(piece),
+     written = std::move(written)](server_exchange& x) mutable {
+      if (!x.streaming_ || x.finished_ || x.head_only_ || x.gone_) {
+        if (written) // nothing will be sent: the producer goes on
+          written();
+        return;
+      }
+      if (x.chunked_)
+        http::append_chunk(piece, x.out);
+      else
+        x.out += piece;
+      if (written)
+        x.callbacks.push_back(std::move(written));
+    },
+    true);
+}
+
+void server_exchange::end() {
+  on_loop([](server_exchange& x) {
+    if (!x.streaming_ || x.finished_)
+      return;
+    if (x.chunked_ && !x.head_only_)
+      http::append_last_chunk({}, x.out);
+    x.finished_ = true;
+  });
+}
+
+void server_exchange::accept_websocket(websocket_handlers handlers,
+                                       websocket_options options) {
+  on_loop([handlers = std::move(handlers),
+           options = std::move(options)](server_exchange& x) mutable {
+    if (!x.started_)
+      x.handshake(std::move(handlers), std::move(options));
+  });
+}
+
+void server_exchange::abandon() {
+  gone_ = true;
+  out.clear();
+  run_callbacks();
+}
+
+void server_exchange::run_callbacks() {
+  for (auto& cb : std::exchange(callbacks, {}))
+    cb();
+}
+
+void server_exchange::prepare(http::response& res, bool head_only_body) {
+  started_ = true;
+  if (upgrade_request_)
+    keep_alive_ = false; // an upgrade that was not accepted ends here
+  head_only_ = req_.method == "HEAD";
+  if (auto c = conn_.lock(); c && c->last_before_shutdown(this))
+    keep_alive_ = false; // the server is shutting down
+  if (!keep_alive_)
+    res.headers.set("Connection", "close");
+  else if (req_.version == 10)
+    res.headers.set("Connection", "keep-alive");
+  std::error_code ec;
+  if (head_only_ || head_only_body)
+    ec = http::serialize_head(res, out);
+  else
+    ec = http::serialize(res, out);
+  if (ec) { // a handler's bad header: the client gets a 500, not bytes
+    http::response error;
+    error.status = 500;
+    error.headers.set("Connection", "close");
+    out.clear();
+    http::serialize(error, out);
+    keep_alive_ = false;
+    streaming_ = false;
+    finished_ = true;
+  }
+}
+
+void server_exchange::handshake(websocket_handlers handlers,
+                                websocket_options options) {
+  auto d =
+    ws::accept_request(req_, {options.subprotocols, options.allowed_origins,
+                              options.permessage_deflate});
+  if (!d.accepted()) {
+    prepare(d.response);
+    finished_ = true;
+    return;
+  }
+  started_ = finished_ = true;
+  http::serialize_head(d.response, out);
+  websocket_ = std::make_unique<websocket_setup>(
+    websocket_setup{std::move(handlers), std::move(options),
+                    d.agreed.subprotocol, d.agreed.deflate});
+}
+
+} // namespace gale::io::detail

@@ -1,0 +1,113 @@
+#pragma once
+
+// One request on a server connection and the answer it is owed: the
+// handler's calls (from any thread) move to the loop and build the answer's
+// bytes, which the connection sends in the pipeline's order.
+
+#include <gale/io/http_server.hpp>
+
+#include <asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gale::io::detail {
+
+class server_connection;
+
+class server_exchange final
+  : public http_exchange,
+    public std::enable_shared_from_this<server_exchange> {
+public:
+  server_exchange(asio::any_io_executor ex,
+                  std::weak_ptr<server_connection> conn, http::request req,
+                  std::string peer, bool keep_alive)
+    : ex_(std::move(ex)), conn_(std::move(conn)), req_(std::move(req)),
+      peer_(std::move(peer)), keep_alive_(keep_alive) {}
+
+  /// An answer the server makes itself: a malformed request's `status`,
+  /// which ends the connection.
+  static std::shared_ptr<server_exchange> failure(asio::any_io_executor ex,
+                                                  int status);
+  /// An interim answer (100 Continue): `bytes` as they are.
+  static std::shared_ptr<server_exchange> interim(asio::any_io_executor ex,
+                                                  std::string bytes);
+
+  const http::request& request() const noexcept override { return req_; }
+  const std::string& peer() const noexcept override { return peer_; }
+  const std::string& remote_ip() const noexcept override { return remote_ip_; }
+  const std::string& scheme() const noexcept override { return scheme_; }
+
+  void respond(http::response res) override;
+  void begin(http::response head) override;
+  void write(std::string piece, std::function<void()> written) override;
+  void end() override;
+  bool closed() const noexcept override { return gone_.load(); }
+  const asio::any_io_executor& executor() const noexcept override {
+    return ex_;
+  }
+  void accept_websocket(websocket_handlers handlers,
+                        websocket_options options) override;
+
+  // -- for the connection, on the loop --------------------------------------
+
+  /// What trusted proxies say about the client.
+  void set_origin(std::string remote_ip, std::string scheme) {
+    remote_ip_ = std::move(remote_ip);
+    scheme_ = std::move(scheme);
+  }
+  /// The request asked to switch protocols: unless a WebSocket is
+  /// accepted, the connection ends after the answer.
+  void mark_upgrade_request() { upgrade_request_ = true; }
+
+  /// The connection went away: nothing more will be sent.
+  void abandon();
+  void run_callbacks();
+
+  bool finished() const noexcept { return finished_; }
+  bool closes_connection() const noexcept { return !keep_alive_; }
+
+  /// What an accepted WebSocket handshake leaves for the connection.
+  struct websocket_setup {
+    websocket_handlers handlers;
+    websocket_options options;
+    std::string subprotocol;
+    bool deflate = false;
+  };
+  std::unique_ptr<websocket_setup> take_websocket() {
+    return std::move(websocket_);
+  }
+
+  std::string out;                              ///< answer bytes ready to send
+  std::vector<std::function<void()>> callbacks; ///< of the pieces in `out`
+
+private:
+  /// Runs `f` on the loop (unless the connection is gone, and `always` is
+  /// false), then lets the connection send what is ready.
+  template <class F>
+  void on_loop(F f, bool always = false);
+  /// Serializes `res` (its head only for HEAD, or when `head_only_body`).
+  void prepare(http::response& res, bool head_only_body = false);
+  void handshake(websocket_handlers handlers, websocket_options options);
+
+  asio::any_io_executor ex_;
+  std::weak_ptr<server_connection> conn_;
+  http::request req_;
+  std::string peer_;
+  std::string remote_ip_;
+  std::string scheme_ = "http";
+  bool keep_alive_;
+  bool started_ = false;
+  bool streaming_ = false;
+  bool chunked_ = false;
+  bool head_only_ = false;
+  bool finished_ = false;
+  bool upgrade_request_ = false;
+  std::unique_ptr<websocket_setup> websocket_;
+  std::atomic<bool> gone_{false};
+};
+
+} // namespace gale::io::detail
