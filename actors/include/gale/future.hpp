@@ -1,12 +1,11 @@
 #pragma once
 
+#include "gale/detail/initiation_scope.hpp"
 #include "gale/error.hpp"
 
-#include <asio/associated_executor.hpp>
+#include <gale/io/detail/completion.hpp>
+
 #include <asio/async_result.hpp>
-#include <asio/dispatch.hpp>
-#include <asio/execution/outstanding_work.hpp>
-#include <asio/prefer.hpp>
 #include <asio/system_executor.hpp>
 
 #include <chrono>
@@ -176,34 +175,21 @@ public:
   /// Signature `void(std::exception_ptr, T)` (or `void(std::exception_ptr)`).
   template <class Token>
   auto async_wait(Token&& token) const {
-    return asio::async_initiate<Token,
-                                typename detail::wait_signature<T>::type>(
-      [self = *this](auto handler) {
-        auto work = asio::prefer(
-          asio::get_associated_executor(handler, asio::system_executor{}),
-          asio::execution::outstanding_work.tracked);
-        self.add_done_callback(
-          [handler = std::make_shared<decltype(handler)>(std::move(handler)),
-           work](future done) mutable {
-            asio::dispatch(work, [handler, done]() mutable {
-              std::exception_ptr ep;
-              detail::stored_t<T> v{};
-              try {
-                if constexpr (std::is_void_v<T>)
-                  done.get();
-                else
-                  v = done.get();
-              } catch (...) {
-                ep = std::current_exception();
-              }
-              if constexpr (std::is_void_v<T>)
-                std::move (*handler)(ep);
-              else
-                std::move (*handler)(ep, std::move(v));
-            });
-          });
-      },
-      token);
+    auto start = [self = *this](auto done) {
+      // add_done_callback wants a copyable function.
+      auto shared = std::make_shared<decltype(done)>(std::move(done));
+      detail::initiation_scope scope; // ready now: posted, not run inside
+      self.add_done_callback([shared](future f) {
+        finish_wait(*shared, f, detail::initiation_scope::active());
+      });
+    };
+    const asio::any_io_executor anywhere{asio::system_executor{}};
+    if constexpr (std::is_void_v<T>)
+      return io::detail::initiate<std::exception_ptr>(
+        std::forward<Token>(token), anywhere, std::move(start));
+    else
+      return io::detail::initiate<std::exception_ptr, T>(
+        std::forward<Token>(token), anywhere, std::move(start));
   }
 
   /// Lets any C++20 coroutine `co_await` this future. It resumes on the
@@ -222,6 +208,27 @@ public:
 
 private:
   friend class promise<T>;
+
+  template <class Completion>
+  static void finish_wait(Completion& done, const future& f, bool posted) {
+    std::exception_ptr ep;
+    detail::stored_t<T> v{};
+    try {
+      if constexpr (std::is_void_v<T>)
+        f.get();
+      else
+        v = f.get();
+    } catch (...) {
+      ep = std::current_exception();
+    }
+    if constexpr (std::is_void_v<T>)
+      posted ? done.complete_posted(ep) : done.complete(ep);
+    else if (posted)
+      done.complete_posted(ep, std::move(v));
+    else
+      done.complete(ep, std::move(v));
+  }
+
   explicit future(std::shared_ptr<detail::future_state<T>> s)
     : state_(std::move(s)) {}
 

@@ -2,13 +2,9 @@
 
 #include "gale/result.hpp"
 
+#include <gale/io/detail/completion.hpp>
 #include <gale/io/detail/unique_function.hpp>
 
-#include <asio/associated_executor.hpp>
-#include <asio/async_result.hpp>
-#include <asio/dispatch.hpp>
-#include <asio/execution/outstanding_work.hpp>
-#include <asio/prefer.hpp>
 #include <asio/system_executor.hpp>
 
 #include <chrono>
@@ -76,27 +72,18 @@ public:
   /// Signature: `void(T)`.
   template <class Token>
   auto async_pop(Token&& token) {
-    return asio::async_initiate<Token, void(T)>(
-      [this](auto handler) {
-        auto work = asio::prefer(
-          asio::get_associated_executor(handler, asio::system_executor{}),
-          asio::execution::outstanding_work.tracked);
-        io::detail::unique_function<void(T)> deliver =
-          [handler = std::move(handler), work](T x) mutable {
-            asio::dispatch(
-              work, [handler = std::move(handler), x = std::move(x)]() mutable {
-                std::move(handler)(std::move(x));
-              });
-          };
+    return io::detail::initiate<T>(
+      std::forward<Token>(token), asio::system_executor{}, [this](auto done) {
         std::unique_lock guard{mutex_};
         if (auto x = take_locked()) {
           guard.unlock();
-          deliver(std::move(*x));
+          done.complete_posted(std::move(*x)); // not inside this call
           return;
         }
-        waiters_.push_back(std::move(deliver));
-      },
-      token);
+        waiters_.push_back([done = std::move(done)](T x) mutable {
+          done.complete(std::move(x));
+        });
+      });
   }
 
 private:

@@ -3,15 +3,12 @@
 #include "gale/error.hpp"
 #include "gale/timeout.hpp"
 
+#include "gale/detail/initiation_scope.hpp"
+
+#include <gale/io/detail/completion.hpp>
 #include <gale/io/detail/unique_function.hpp>
 
-#include <asio/associated_cancellation_slot.hpp>
-#include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
-#include <asio/dispatch.hpp>
-#include <asio/execution/outstanding_work.hpp>
-#include <asio/post.hpp>
-#include <asio/prefer.hpp>
 #include <asio/system_executor.hpp>
 
 #include <caf/actor_cast.hpp>
@@ -77,22 +74,28 @@ decode_reply(const caf::error& err, caf::message& reply,
   }
 }
 
-/// Marks the calling thread as inside an initiating function while alive.
-/// Thread-local by nature: it describes the current call stack only.
-class initiation_scope {
-public:
-  initiation_scope() noexcept { ++depth(); }
-  ~initiation_scope() { --depth(); }
-  initiation_scope(const initiation_scope&) = delete;
-  initiation_scope& operator=(const initiation_scope&) = delete;
-  static bool active() noexcept { return depth() > 0; }
-
-private:
-  static int& depth() noexcept {
-    thread_local int value = 0;
-    return value;
-  }
+/// The completion an `async_request` for `R` finishes.
+template <class R>
+struct reply_completion {
+  using type = io::detail::completion<std::error_code, R>;
 };
+template <>
+struct reply_completion<void> {
+  using type = io::detail::completion<std::error_code>;
+};
+
+/// Initiates through gale's one completion helper; a handler that names no
+/// executor runs on the thread that delivers the reply.
+template <class R, class Token, class Start>
+auto initiate_reply(Token&& token, Start start) {
+  const asio::any_io_executor anywhere{asio::system_executor{}};
+  if constexpr (std::is_void_v<R>)
+    return io::detail::initiate<std::error_code>(std::forward<Token>(token),
+                                                 anywhere, std::move(start));
+  else
+    return io::detail::initiate<std::error_code, R>(std::forward<Token>(token),
+                                                    anywhere, std::move(start));
+}
 
 } // namespace detail
 
@@ -165,43 +168,37 @@ private:
   auto async_request_impl(caf::strong_actor_ptr dest, timeout t,
                           caf::message msg, std::function<void()> on_cancel,
                           Token&& token) {
-    return asio::async_initiate<Token, detail::completion_signature_t<R>>(
-      [this](auto handler, caf::strong_actor_ptr dest, timeout t,
-             caf::message msg, std::function<void()> on_cancel) {
+    return detail::initiate_reply<R>(
+      std::forward<Token>(token),
+      [this, dest = std::move(dest), t, msg = std::move(msg),
+       on_cancel = std::move(on_cancel)](auto done) mutable {
         start<R>(std::move(dest), t, std::move(msg), std::move(on_cancel),
-                 std::move(handler));
-      },
-      token, std::move(dest), t, std::move(msg), std::move(on_cancel));
+                 std::move(done));
+      });
   }
 
-  template <class R, class Handler>
+  template <class R>
   void start(caf::strong_actor_ptr dest, timeout t, caf::message msg,
-             std::function<void()> on_cancel, Handler handler) {
-    auto work = asio::prefer(
-      asio::get_associated_executor(handler, asio::system_executor{}),
-      asio::execution::outstanding_work.tracked);
-    auto slot = asio::get_associated_cancellation_slot(handler);
+             std::function<void()> on_cancel,
+             typename detail::reply_completion<R>::type done) {
+    auto slot = done.cancellation_slot();
     // A reply that arrives while this thread is still initiating (a dead
     // receiver bounces at once) is posted, never run inside the initiating
     // call, as Asio requires.
     detail::initiation_scope scope;
-    auto id = send(std::move(dest), t, std::move(msg),
-                   [handler = std::move(handler), work = std::move(work)](
-                     caf::error err, caf::message reply) mutable {
-                     std::conditional_t<std::is_void_v<R>, int, R> value{};
-                     auto ec = detail::decode_reply<R>(err, reply, value);
-                     auto complete = [handler = std::move(handler), ec,
-                                      value = std::move(value)]() mutable {
-                       if constexpr (std::is_void_v<R>)
-                         std::move(handler)(ec);
-                       else
-                         std::move(handler)(ec, std::move(value));
-                     };
-                     if (detail::initiation_scope::active())
-                       asio::post(work, std::move(complete));
-                     else
-                       asio::dispatch(work, std::move(complete));
-                   });
+    auto id = send(
+      std::move(dest), t, std::move(msg),
+      [done = std::move(done)](caf::error err, caf::message reply) mutable {
+        std::conditional_t<std::is_void_v<R>, int, R> value{};
+        auto ec = detail::decode_reply<R>(err, reply, value);
+        bool posted = detail::initiation_scope::active();
+        if constexpr (std::is_void_v<R>)
+          posted ? done.complete_posted(ec) : done.complete(ec);
+        else if (posted)
+          done.complete_posted(ec, std::move(value));
+        else
+          done.complete(ec, std::move(value));
+      });
     if (slot.is_connected()) {
       slot.assign([weak = std::weak_ptr<detail::requester_core>{core_}, id,
                    on_cancel = std::move(on_cancel)](asio::cancellation_type) {
