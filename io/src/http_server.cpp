@@ -77,6 +77,9 @@ std::error_code http_server::listen() {
     t.tls =
       tls_options::server_with(o.tls_certificate_file, o.tls_private_key_file);
     t.tls_handshake_timeout = o.header_timeout; // a slow handshake, too
+    // TLS reads a record at a time: a waiting connection holds one record's
+    // room, not a whole 64 KiB chunk.
+    t.stream.read_chunk_size = 16 * 1024;
   }
   core_->listener = std::make_unique<tcp_server>(
     core_->ex, [weak = std::weak_ptr{core_}](stream s) {

@@ -26,6 +26,8 @@ server_connection::server_connection(std::shared_ptr<http_server::core> server,
 
 void server_connection::start() {
   stream_.set_nodelay(true);
+  // Either deadline ends the connection (the cycle ends in close()).
+  timer_.set_action([self = shared_from_this()] { self->close(); });
   arm_header_timeout(); // from the connection's start to a complete head
   read();
 }
@@ -34,7 +36,7 @@ void server_connection::close() {
   if (closed_)
     return;
   closed_ = true;
-  timer_.cancel();
+  timer_.stop();
   stream_.close();
   for (auto& x : std::exchange(pipeline_, {}))
     x->abandon();
@@ -125,7 +127,7 @@ void server_connection::pump() {
 void server_connection::on_head() {
   got_head_ = true;
   header_timer_armed_ = false;
-  timer_.cancel();
+  timer_.disarm();
   auto& [p, current] = *in_;
   current.method = p.method();
   current.target = p.target();
@@ -187,7 +189,10 @@ void server_connection::flush() {
   // Every answer ready at the front goes out in one write.
   while (!pipeline_.empty() && !last) {
     auto& front = *pipeline_.front();
-    batch += front.out;
+    if (batch.empty())
+      batch = std::move(front.out);
+    else
+      batch += front.out;
     std::string{}.swap(front.out);
     for (auto& cb : std::exchange(front.callbacks, {}))
       written.push_back(std::move(cb));
@@ -243,7 +248,7 @@ void server_connection::after_answers() {
 void server_connection::upgrade(std::string response_head,
                                 server_exchange::websocket_setup setup) {
   closed_ = true; // for HTTP: the stream goes on as a WebSocket
-  timer_.cancel();
+  timer_.stop();
   std::string early{in_ ? in_->parser.remaining() : std::string_view{}};
   in_.reset();
   // The 101 is queued first: the WebSocket's frames follow it.
@@ -271,14 +276,12 @@ void server_connection::arm_header_timeout() {
   if (header_timer_armed_)
     return;
   header_timer_armed_ = true;
-  timer_.arm(server_->opts.header_timeout,
-             [self = shared_from_this()] { self->close(); });
+  timer_.arm(server_->opts.header_timeout);
 }
 
 void server_connection::arm_idle_timeout() {
   header_timer_armed_ = false;
-  timer_.arm(server_->opts.idle_timeout,
-             [self = shared_from_this()] { self->close(); });
+  timer_.arm(server_->opts.idle_timeout);
 }
 
 } // namespace gale::io::detail

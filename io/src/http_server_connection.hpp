@@ -104,7 +104,7 @@ private:
     http::request current;
   };
   std::unique_ptr<incoming_request> in_;
-  deadline timer_;
+  moving_deadline timer_; ///< the header or the idle timeout
   // A vector, not a deque: an empty std::deque still holds a 512-byte
   // block, and most connections are idle most of the time.
   std::vector<exchange_ptr> pipeline_;

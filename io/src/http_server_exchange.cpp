@@ -36,14 +36,19 @@ server_exchange::interim(asio::any_io_executor ex, std::string bytes) {
 
 template <class F>
 void server_exchange::on_loop(F f, bool always) {
-  asio::dispatch(
-    ex_, [self = shared_from_this(), f = std::move(f), always]() mutable {
-      if (self->gone_ && !always)
-        return;
-      f(*self);
-      if (auto c = self->conn_.lock())
-        c->flush();
-    });
+  auto run = [always](server_exchange& x, F& f) {
+    if (x.gone_ && !always)
+      return;
+    f(x);
+    if (auto c = x.conn_.lock())
+      c->flush();
+  };
+  // A handler answering on the loop (the usual case) is served at once,
+  // without wrapping the work in a function object for the executor.
+  if (loop_ && loop_->running_in_this_thread())
+    return run(*this, f);
+  asio::dispatch(ex_, [self = shared_from_this(), f = std::move(f),
+                       run]() mutable { run(*self, f); });
 }
 
 void server_exchange::respond(http::response res) {

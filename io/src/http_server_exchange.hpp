@@ -7,6 +7,7 @@
 #include <gale/io/http_server.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/io_context.hpp>
 
 #include <atomic>
 #include <functional>
@@ -25,8 +26,9 @@ public:
   server_exchange(asio::any_io_executor ex,
                   std::weak_ptr<server_connection> conn, http::request req,
                   std::string peer, bool keep_alive)
-    : ex_(std::move(ex)), conn_(std::move(conn)), req_(std::move(req)),
-      peer_(std::move(peer)), keep_alive_(keep_alive) {}
+    : ex_(std::move(ex)), loop_(ex_.target<asio::io_context::executor_type>()),
+      conn_(std::move(conn)), req_(std::move(req)), peer_(std::move(peer)),
+      keep_alive_(keep_alive) {}
 
   /// An answer the server makes itself: a malformed request's `status`,
   /// which ends the connection.
@@ -94,6 +96,8 @@ private:
   void handshake(websocket_handlers handlers, websocket_options options);
 
   asio::any_io_executor ex_;
+  /// The executor's io_context, when it has one: a cheap "are we on it".
+  const asio::io_context::executor_type* loop_;
   std::weak_ptr<server_connection> conn_;
   http::request req_;
   std::string peer_;
