@@ -168,6 +168,14 @@ io_actor::behavior_type io_actor_impl(self_pointer self,
             [l](auto& e, auto t) { e.accept(std::move(t), l); });
       return {};
     },
+    [self](start_tls_atom, op_id id, caf::timespan timeout, connection_id c,
+           tls_settings& settings) -> caf::delegated<void> {
+      start(self, id, timeout,
+            [c, s = std::move(settings)](auto& e, auto t) mutable {
+              e.start_tls(std::move(t), c, std::move(s));
+            });
+      return {};
+    },
     [self](cancel_atom, op_id id) {
       self->state.loop.post(
         [engine = self->state.engine,

@@ -3,7 +3,6 @@
 #include "gale/error.hpp"
 
 #include <gale/http/error.hpp>
-#include <gale/io/tcp_client.hpp>
 #include <gale/io/timers.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -13,23 +12,9 @@
 
 #include <caf/make_message.hpp>
 
-#include <charconv>
 #include <optional>
 
-#include <netdb.h>
-
 namespace gale::detail {
-
-struct io_engine::pending_op {
-  std::pair<caf::actor_addr, op_id> key;
-  reply_slot reply;
-  asio::cancellation_signal signal;
-  std::optional<asio::steady_timer> deadline;
-  std::optional<errc> stopped_by;
-  bool reply_at_once_on_stop = false;
-
-  auto slot() { return signal.slot(); }
-};
 
 io_engine::io_engine(const asio::any_io_executor& ex,
                      io::http_client_options http_options)
@@ -110,157 +95,6 @@ void io_engine::resolve(op_ticket t, std::string host, std::string service) {
       }));
 }
 
-namespace {
-
-/// A port number, or a service name looked up in the services database.
-std::optional<std::uint16_t> port_of(const std::string& service) {
-  std::uint32_t port = 0;
-  auto [end, ec] =
-    std::from_chars(service.data(), service.data() + service.size(), port);
-  if (ec == std::errc{} && end == service.data() + service.size())
-    return port <= 65535 ? std::optional<std::uint16_t>(port) : std::nullopt;
-  if (auto* entry = ::getservbyname(service.c_str(), "tcp"))
-    return ntohs(static_cast<std::uint16_t>(entry->s_port));
-  return std::nullopt;
-}
-
-} // namespace
-
-void io_engine::connect(op_ticket t, std::string host, std::string service) {
-  auto port = port_of(service);
-  if (!port) {
-    t.reply.deliver(to_caf_error(asio::error::service_not_found));
-    return;
-  }
-  auto op = begin(std::move(t), true);
-  io::async_connect_stream(
-    ex_, std::move(host), *port, {},
-    asio::bind_cancellation_slot(
-      op->slot(),
-      [self = shared_from_this(), op](std::error_code ec, io::stream s) {
-        if (ec || !op->reply.pending()) {
-          self->finish(op, ec ? ec : asio::error::operation_aborted, {});
-          return; // a late connection after a stop is dropped, closed
-        }
-        self->finish(op, {}, caf::make_message(self->adopt(std::move(s))));
-      }));
-}
-
-connection_id io_engine::adopt(io::stream s) {
-  s.set_nodelay(true);
-  auto id = next_id_++;
-  connections_.emplace(id, std::move(s));
-  return id;
-}
-
-io::stream* io_engine::find(connection_id c, reply_slot& reply) {
-  auto i = connections_.find(c);
-  if (i != connections_.end())
-    return &i->second;
-  reply.deliver(make_error(errc::unknown_connection));
-  return nullptr;
-}
-
-void io_engine::read(op_ticket t, connection_id c, std::uint32_t max) {
-  auto* s = find(c, t.reply);
-  if (!s)
-    return;
-  auto op = begin(std::move(t), false);
-  // A partial read: the stream allocates what arrives, not `max` up front.
-  s->async_read_bytes(
-    max == 0 ? 1 : max, true,
-    asio::bind_cancellation_slot(
-      op->slot(),
-      [self = shared_from_this(), op](std::error_code ec, std::string bytes) {
-        self->finish(op, ec, caf::make_message(std::move(bytes)));
-      }));
-}
-
-void io_engine::read_until(op_ticket t, connection_id c, std::string delimiter,
-                           std::uint32_t max) {
-  auto* s = find(c, t.reply);
-  if (!s)
-    return;
-  auto op = begin(std::move(t), false);
-  s->async_read_until(
-    std::move(delimiter), max,
-    asio::bind_cancellation_slot(
-      op->slot(),
-      [self = shared_from_this(), op](std::error_code ec, std::string line) {
-        self->finish(op, ec, caf::make_message(std::move(line)));
-      }));
-}
-
-void io_engine::write(op_ticket t, connection_id c, std::string bytes) {
-  auto* s = find(c, t.reply);
-  if (!s)
-    return;
-  auto op = begin(std::move(t), false);
-  auto n = static_cast<std::uint64_t>(bytes.size());
-  s->async_write(
-    std::move(bytes),
-    asio::bind_cancellation_slot(
-      op->slot(), [self = shared_from_this(), op, n](std::error_code ec) {
-        self->finish(op, ec, caf::make_message(n));
-      }));
-}
-
-void io_engine::accept(op_ticket t, listener_id l) {
-  auto i = listeners_.find(l);
-  if (i == listeners_.end()) {
-    t.reply.deliver(make_error(errc::unknown_listener));
-    return;
-  }
-  auto op = begin(std::move(t), false);
-  auto acceptor = i->second;
-  acceptor->async_accept(asio::bind_cancellation_slot(
-    op->slot(), [self = shared_from_this(), op,
-                 acceptor](std::error_code ec, io::tcp::socket socket) {
-      if (ec) {
-        self->finish(op, ec, {});
-        return;
-      }
-      auto id = self->adopt(io::stream{std::move(socket)});
-      self->finish(op, {}, caf::make_message(id));
-    }));
-}
-
-void io_engine::close(reply_slot reply, connection_id c) {
-  auto* s = find(c, reply);
-  if (!s)
-    return;
-  s->close();
-  connections_.erase(c);
-  reply.deliver(caf::make_message());
-}
-
-void io_engine::listen(reply_slot reply, const std::string& host,
-                       std::uint16_t port) {
-  std::error_code ec;
-  auto acceptor = io::listen(ex_, host, port, ec);
-  if (ec) {
-    reply.deliver(to_caf_error(ec));
-    return;
-  }
-  auto bound = acceptor.local_endpoint(ec).port();
-  auto id = next_id_++;
-  listeners_.emplace(id,
-                     std::make_shared<io::tcp::acceptor>(std::move(acceptor)));
-  reply.deliver(caf::make_message(listener_info{id, bound}));
-}
-
-void io_engine::unlisten(reply_slot reply, listener_id l) {
-  auto i = listeners_.find(l);
-  if (i == listeners_.end()) {
-    reply.deliver(make_error(errc::unknown_listener));
-    return;
-  }
-  std::error_code ignored;
-  i->second->close(ignored); // pending accepts fail: operation aborted
-  listeners_.erase(i);
-  reply.deliver(caf::make_message());
-}
-
 void io_engine::cancel(const caf::actor_addr& requester, op_id id) {
   auto i = ops_.find({requester, id});
   if (i == ops_.end())
@@ -322,11 +156,10 @@ void io_engine::unserve(reply_slot reply, listener_id id, caf::timespan grace) {
 void io_engine::shutdown() {
   servers_.clear();
   http_.shutdown();
-  std::error_code ignored;
   for (auto& [id, s] : connections_)
     s.close();
-  for (auto& [id, acceptor] : listeners_)
-    acceptor->close(ignored);
+  for (auto& [id, l] : listeners_)
+    l->close();
   connections_.clear();
   listeners_.clear();
   ops_.clear();

@@ -10,11 +10,16 @@
 #include <gale/io/tcp.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <caf/actor_addr.hpp>
 
 #include <map>
 #include <memory>
+#include <optional>
+#include <variant>
 #include <unordered_map>
 #include <utility>
 
@@ -54,6 +59,7 @@ public:
                   std::uint32_t max);
   void write(op_ticket t, connection_id c, std::string bytes);
   void accept(op_ticket t, listener_id l);
+  void start_tls(op_ticket t, connection_id c, tls_settings settings);
   void fetch(op_ticket t, io::http_request req);
   void serve(reply_slot reply, io::http_server_options options,
              io::http_handler handler);
@@ -69,12 +75,31 @@ public:
   /// The HTTP client on this loop (thread-safe to start fetches on).
   io::http_client& http() noexcept { return http_; }
 
-  struct pending_op;
+  /// One operation under way: its reply, and how to stop it.
+  struct pending_op {
+    std::pair<caf::actor_addr, op_id> key;
+    reply_slot reply;
+    asio::cancellation_signal signal;
+    std::optional<asio::steady_timer> deadline;
+    std::optional<errc> stopped_by;
+    bool reply_at_once_on_stop = false;
+
+    auto slot() { return signal.slot(); }
+  };
   using op_ptr = std::shared_ptr<pending_op>;
+
+  /// A listening socket: TCP, or a Unix socket whose file goes with it.
+  struct listener {
+    std::variant<io::tcp::acceptor, asio::local::stream_protocol::acceptor>
+      acceptor;
+    std::string unix_path;
+    void close();
+  };
 
 private:
   op_ptr begin(op_ticket t, bool reply_at_once_on_stop);
   connection_id adopt(io::stream s);
+  void listen_unix(reply_slot reply, const std::string& path);
   /// The connection `c`, or null after answering `unknown_connection`.
   io::stream* find(connection_id c, reply_slot& reply);
   void stop(const op_ptr& op, errc reason);
@@ -83,8 +108,7 @@ private:
 
   asio::any_io_executor ex_;
   std::unordered_map<connection_id, io::stream> connections_;
-  std::unordered_map<listener_id, std::shared_ptr<io::tcp::acceptor>>
-    listeners_;
+  std::unordered_map<listener_id, std::shared_ptr<listener>> listeners_;
   std::map<std::pair<caf::actor_addr, op_id>, std::weak_ptr<pending_op>> ops_;
   std::uint64_t next_id_ = 1;
   io::http_client http_;

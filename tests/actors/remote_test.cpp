@@ -6,6 +6,8 @@
 #include "../support/scripted_server.hpp"
 #include "gale/http/server.hpp"
 #include "gale/io_client.hpp"
+
+#include "../support/certificate.hpp"
 #include "gale/pipeline.hpp"
 #include "gale/remote.hpp"
 #include "http_styles.hpp"
@@ -13,6 +15,8 @@
 #include <gale/io/stream_error.hpp>
 
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
@@ -138,6 +142,27 @@ TEST_CASE_METHOD(remote_fixture, "an I/O actor in another process",
             })
             == asio::error::connection_refused);
     }
+  }
+  SECTION("TLS started on a Unix socket of the other process") {
+    char name[] = "/tmp/gale-remote-tls-XXXXXX";
+    std::filesystem::path dir = ::mkdtemp(name);
+    auto cert = gale::test::make_certificate(dir); // the same host's files
+    auto path = "unix:" + (dir / "r.sock").string();
+    auto l = client.listen(path, 0, gale::use_blocking);
+    auto accepted = client.accept(l.id, gale::use_future);
+    auto c = client.connect(path, "", gale::use_blocking);
+    auto s = accepted.get(5s);
+    auto server_side = client.start_tls(
+      s, gale::tls_settings::server_with(cert.certificate, cert.private_key),
+      gale::use_future);
+    auto client_side = gale::tls_settings::client("localhost");
+    client_side.ca_file = cert.certificate;
+    client.start_tls(c, client_side, gale::use_blocking);
+    server_side.get(5s);
+    client.write(c, "sealed\n", gale::use_blocking);
+    CHECK(client.read_until(s, "\n", 0, gale::use_blocking) == "sealed\n");
+    client.unlisten(l.id, gale::use_blocking);
+    std::filesystem::remove_all(dir);
   }
   SECTION("a sleep in flight is cancelled through the token's slot") {
     asio::cancellation_signal signal;

@@ -43,6 +43,44 @@ inline bool operator==(const listener_info& x, const listener_info& y) {
   return x.id == y.id && x.port == y.port;
 }
 
+/// How `start_tls` speaks TLS on a connection: `io::tls_options` as a
+/// message. The files are read by the I/O actor, on its own host.
+struct tls_settings {
+  bool server = false; ///< the server side of the handshake
+  /// Client: the name sent as SNI and checked against the certificate.
+  std::string server_name;
+  /// Client: check the server's chain and name. Server: require a valid
+  /// client certificate (mutual TLS; needs `ca_file`).
+  bool verify_peer = true;
+  std::string ca_file; ///< PEM; empty: the system's store
+  std::string certificate_file;
+  std::string private_key_file;
+
+  /// The client side for `server_name`, against the system's CAs.
+  static tls_settings client(std::string server_name) {
+    tls_settings s;
+    s.server_name = std::move(server_name);
+    return s;
+  }
+
+  /// The server side with a certificate chain and its key.
+  static tls_settings server_with(std::string certificate_file,
+                                  std::string private_key_file) {
+    tls_settings s;
+    s.server = true;
+    s.verify_peer = false;
+    s.certificate_file = std::move(certificate_file);
+    s.private_key_file = std::move(private_key_file);
+    return s;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tls_settings& x) {
+  return f(caf::meta::type_name("gale::tls_settings"), x.server, x.server_name,
+           x.verify_peer, x.ca_file, x.certificate_file, x.private_key_file);
+}
+
 /// A callback for a POSIX signal, run on the I/O actor's loop thread.
 /// Local only: it cannot cross a process boundary.
 using signal_callback = std::function<void(int signal_number)>;
@@ -57,14 +95,15 @@ using signal_callback = std::function<void(int signal_number)>;
 /// | `ping` | `pong`, answered by the actor itself (no loop hop) |
 /// | `sleep, op, duration` | nothing, after `duration` |
 /// | `resolve, op, timeout, host, service` | addresses as text |
-/// | `connect, op, timeout, host, service` | a connection id |
+/// | `connect, op, timeout, host, service` | a connection id; host `unix:/path` connects to a Unix domain socket (service ignored) |
 /// | `read, op, timeout, connection, max` | 1 to `max` bytes (allocating what arrives); EOF is an error |
 /// | `read_until, op, timeout, connection, delimiter, max` | up to and including `delimiter`; `stream_errc::unsatisfiable_read` when it does not come within `max` (0: the buffer's 16 MiB), and the bytes stay readable |
 /// | `write, op, timeout, connection, bytes` | the number of bytes written (all) |
 /// | `close, connection` | nothing; pending reads and writes fail |
-/// | `listen, host, port` | a `listener_info` (port 0 picks one) |
+/// | `listen, host, port` | a `listener_info` (port 0 picks one); host `unix:/path` listens on a Unix domain socket (port 0 in the reply; a stale socket file is replaced, the file removed by `unlisten`) |
 /// | `unlisten, listener` | nothing; pending accepts fail |
 /// | `accept, op, timeout, listener` | a connection id |
+/// | `start_tls, op, timeout, connection, tls_settings` | nothing, once the handshake is done (client or server side); a failed, timed-out or cancelled handshake closes the connection; `stream_errc::not_idle` while a read or write is pending |
 /// | `cancel, op` | no reply; the operation fails with `errc::cancelled` |
 /// | `signal, number, actor` | an id; `actor` gets `(signal, number)` per delivery |
 /// | `signal, number, callback` | an id; the callback runs on the loop thread |
@@ -93,6 +132,8 @@ using io_actor = caf::typed_actor<
   caf::replies_to<unlisten_atom, listener_id>::with<void>,
   caf::replies_to<accept_atom, op_id, caf::timespan,
                   listener_id>::with<connection_id>,
+  caf::replies_to<start_tls_atom, op_id, caf::timespan, connection_id,
+                  tls_settings>::with<void>,
   caf::reacts_to<cancel_atom, op_id>,
   caf::replies_to<signal_atom, int, caf::actor>::with<signal_subscription>,
   caf::replies_to<signal_atom, int, signal_callback>::with<signal_subscription>,

@@ -75,7 +75,9 @@ public:
       std::forward<Token>(token));
   }
 
-  /// Connects over TCP. Signature `void(std::error_code, connection_id)`.
+  /// Connects over TCP (happy eyeballs), or to the Unix domain socket
+  /// `unix:/path` (the service is then ignored). Signature
+  /// `void(std::error_code, connection_id)`.
   template <class Token>
   auto connect(std::string host, std::string service, Token&& token) const {
     auto id = requester_->next_op_id();
@@ -128,7 +130,8 @@ public:
                      std::forward<Token>(token));
   }
 
-  /// Listens on `host`:`port` (0: any free port). Signature
+  /// Listens on `host`:`port` (0: any free port), or on the Unix domain
+  /// socket `unix:/path` (port 0 in the reply). Signature
   /// `void(std::error_code, listener_info)`.
   template <class Token>
   auto listen(std::string host, std::uint16_t port, Token&& token) const {
@@ -152,6 +155,18 @@ public:
     return run<connection_id>(
       id, caf::make_message(accept_atom_v, id, loop_timeout(), l),
       std::forward<Token>(token));
+  }
+
+  /// Starts TLS on connection `c` (the client or the server side, as
+  /// `settings.server` says). Signature `void(std::error_code)`; a failed
+  /// handshake closes the connection.
+  template <class Token>
+  auto start_tls(connection_id c, tls_settings settings, Token&& token) const {
+    auto id = requester_->next_op_id();
+    return run<void>(id,
+                     caf::make_message(start_tls_atom_v, id, loop_timeout(), c,
+                                       std::move(settings)),
+                     std::forward<Token>(token));
   }
 
   /// Runs `cb` on the loop thread for every delivery of `signal_number`.

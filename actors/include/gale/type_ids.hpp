@@ -20,6 +20,7 @@ CAF_ADD_TYPE_ID(gale, (gale::http::request))
 CAF_ADD_TYPE_ID(gale, (gale::http::streamed_response))
 CAF_ADD_TYPE_ID(gale, (gale::pipeline::progress))
 CAF_ADD_TYPE_ID(gale, (gale::pipeline::stage_progress))
+CAF_ADD_TYPE_ID(gale, (gale::tls_settings))
 CAF_END_TYPE_ID_BLOCK(gale)
 
 namespace gale {
