@@ -30,6 +30,7 @@ http_server::core::adopt_websocket(stream s, detail::ws_setup setup,
   auto ws = std::make_shared<detail::ws_connection>(
     std::move(s), std::move(setup), std::move(handlers));
   websockets.insert(ws);
+  sweep_soon();
   return ws;
 }
 
@@ -48,6 +49,29 @@ void http_server::core::check_drained() {
   std::exchange(on_drained, nullptr)();
 }
 
+void http_server::core::sweep_soon() {
+  if (sweeping || opts.idle_release.count() <= 0)
+    return;
+  if (!sweeper)
+    sweeper = std::make_unique<asio::steady_timer>(ex);
+  sweeping = true;
+  sweeper->expires_after(opts.idle_release / 2);
+  sweeper->async_wait([weak = weak_from_this()](std::error_code ec) {
+    if (auto self = weak.lock(); self && !ec)
+      self->sweep();
+  });
+}
+
+// A WebSocket without traffic over two sweeps half an idle_release apart
+// has been idle for between half of it and all of it.
+void http_server::core::sweep() {
+  sweeping = false;
+  for (const auto& ws : websockets)
+    ws->release_if_idle();
+  if (!websockets.empty())
+    sweep_soon();
+}
+
 http_server::http_server(asio::any_io_executor ex, http_server_options options,
                          http_handler handler)
   : core_(std::make_shared<core>(std::move(ex), std::move(options),
@@ -59,6 +83,8 @@ http_server::~http_server() {
   c.on_drained = nullptr;
   if (c.listener)
     c.listener->stop();
+  if (c.sweeper)
+    c.sweeper->cancel();
   for (auto& conn : std::unordered_set{c.connections})
     conn->close();
   for (auto& ws : std::unordered_set{c.websockets})

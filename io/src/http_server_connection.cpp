@@ -73,10 +73,13 @@ void server_connection::read() {
       || pipeline_.size() >= server_->opts.max_pipelined)
     return;
   reading_ = true;
+  // Between requests a connection waits for readiness holding no buffer:
+  // the next request rarely is there yet when the answer went out.
   stream_.core()->read_view(
     [self = shared_from_this()](std::error_code ec, std::string_view bytes) {
       self->on_bytes(ec, bytes);
-    });
+    },
+    true);
 }
 
 void server_connection::on_bytes(std::error_code ec, std::string_view bytes) {

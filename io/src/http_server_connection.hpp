@@ -14,6 +14,8 @@
 #include <gale/io/stream.hpp>
 #include <gale/io/tcp_server.hpp>
 
+#include <asio/steady_timer.hpp>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +45,9 @@ struct http_server::core : std::enable_shared_from_this<http_server::core> {
   bool shutting_down = false;
   std::function<void()> on_drained;
   std::unique_ptr<detail::deadline> grace_timer;
+  /// Gives idle WebSockets' read buffers back (`idle_release`).
+  std::unique_ptr<asio::steady_timer> sweeper;
+  bool sweeping = false;
 
   /// A connection ended or became a WebSocket: forget it; the last one
   /// ends a shutdown.
@@ -53,6 +58,9 @@ struct http_server::core : std::enable_shared_from_this<http_server::core> {
                   websocket_handlers handlers);
   void forget(const std::shared_ptr<detail::ws_connection>& ws);
   void check_drained();
+  /// Arms the sweep for idle connections, unless it runs already.
+  void sweep_soon();
+  void sweep();
 };
 
 namespace detail {

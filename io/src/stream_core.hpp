@@ -73,9 +73,24 @@ public:
   /// returns; the view dies with it), or, once the stream ended and nothing
   /// is left, with the cause and no bytes. Takes the place of a user read
   /// (`already_reading` applies). No copy: a message that fits the small
-  /// read is seen where the socket put it.
+  /// read is seen where the socket put it. `readiness_first` (plain
+  /// sockets): wait for readiness holding no buffer, then read on the stack
+  /// (an epoll_ctl per wait instead of a failed read; what a
+  /// request-response protocol whose connections idle between requests
+  /// wants).
   using view_handler = std::function<void(std::error_code, std::string_view)>;
-  void read_view(view_handler done);
+  void read_view(view_handler done, bool readiness_first = false);
+
+  /// For servers sweeping idle connections: a plain stream whose view read
+  /// waits with its small buffer, and that has no write under way, gives
+  /// the buffer back and waits for readiness instead (one epoll_ctl now
+  /// and one when bytes come, which an idle connection can afford). The
+  /// read goes on unchanged; no byte is lost.
+  void park();
+  /// True while a read waits for readiness without a buffer (tests).
+  bool parked() const noexcept { return parked_; }
+  /// True while the small read buffer is allocated (tests).
+  bool holds_small_buffer() const noexcept { return small_ != nullptr; }
 
   void set_close_callback(std::function<void()> callback);
   /// A hook for gale's own servers (drain); runs on close, after the
@@ -129,6 +144,7 @@ private:
     completion<std::error_code, std::string> text_done;
     completion<std::error_code, std::size_t> size_done;
     view_handler view_done; ///< read_view
+    bool readiness_first = false;
   };
 
   struct pending_write {
@@ -137,7 +153,7 @@ private:
     completion<std::error_code> done;
   };
 
-  // reads (stream_read.cpp)
+  // reads (stream_read.cpp; plain sockets' in stream_plain_read.cpp)
   void begin_read(pending_read r, bool posted);
   bool satisfy_read(bool posted);
   bool satisfy_into(bool posted);
@@ -151,6 +167,9 @@ private:
   void on_filled(std::error_code ec, std::size_t n);
   void wait_small();
   void on_small(std::error_code ec, std::size_t n, bool full);
+  void drain(std::error_code& ec);
+  void wait_ready();
+  void on_ready();
   void cancel_read(std::uint64_t id);
 
   // writes and lifetime (stream_core.cpp)
@@ -190,6 +209,8 @@ private:
   /// A view handler runs: reads it starts wait until it returns, since
   /// the bytes it sees are still in the buffers.
   bool in_view_ = false;
+  bool parking_ = false; ///< the small read is being cancelled for park()
+  bool parked_ = false;  ///< waiting for readiness without a buffer
 
   std::string sending_; ///< handed to the socket, not yet confirmed
   std::string queued_;  ///< waiting for the socket write under way

@@ -47,10 +47,11 @@ void stream_core::read_into(asio::mutable_buffer buffer, bool partial,
   });
 }
 
-void stream_core::read_view(view_handler done) {
+void stream_core::read_view(view_handler done, bool readiness_first) {
   pending_read r;
   r.id = next_op_.fetch_add(1, std::memory_order_relaxed);
   r.view_done = std::move(done);
+  r.readiness_first = readiness_first;
   begin_read(std::move(r), true);
 }
 
@@ -233,7 +234,7 @@ void stream_core::fill_buffer() {
   if (filling_ || tls_handshaking_ || closed())
     return;
   if (!secure() && options_.idle_read_size > 0)
-    return wait_small();
+    return read_ && read_->readiness_first ? wait_ready() : wait_small();
   auto room = options_.read_chunk_size;
   if (options_.max_buffer_size > buffer_.size())
     room = std::min(room, options_.max_buffer_size - buffer_.size());
@@ -249,66 +250,6 @@ void stream_core::fill_buffer() {
                      self.on_filled(ec, n);
                    }});
   });
-}
-
-// Plain sockets read into the small buffer (tried at once by Asio, so a
-// peer that already sent costs no wait), then drain what else is there on
-// the stack, up to one chunk: the buffer holds only what arrived, and a
-// stream waiting for the rest of a line holds no more than that line.
-void stream_core::wait_small() {
-  if (!small_)
-    small_ = std::make_unique_for_overwrite<char[]>(options_.idle_read_size);
-  auto want = options_.idle_read_size;
-  if (options_.max_buffer_size > buffer_.size())
-    want = std::min(want, options_.max_buffer_size - buffer_.size());
-  filling_ = true;
-  on_transport([&](auto& s) {
-    s.async_read_some(
-      asio::buffer(small_.get(), want),
-      core_handler{shared_from_this(),
-                   [want](stream_core& self, std::error_code ec,
-                          std::size_t n) { self.on_small(ec, n, n == want); }});
-  });
-}
-
-void stream_core::on_small(std::error_code ec, std::size_t n, bool full) {
-  filling_ = false;
-  if (closed())
-    return;
-  if (ec)
-    return do_close(ec, false);
-  if (!full && buffer_.empty() && read_ && read_->view_done)
-    return deliver_view({small_.get(), n}, false); // no copy at all
-  if (!full && buffer_.empty() && read_ && !read_->size_done) {
-    // The common case, a whole message in one small read: it is taken
-    // from the small buffer itself, and only what follows it is kept.
-    std::string_view bytes{small_.get(), n};
-    std::error_code failed;
-    if (auto end = find_end(*read_, bytes, failed); end && !failed) {
-      buffer_.append(bytes.data() + *end, n - *end);
-      return deliver({}, std::string{bytes.substr(0, *end)}, false);
-    }
-  }
-  buffer_.append(small_.get(), n);
-  if (full) { // more may be waiting
-    char chunk[16 * 1024];
-    auto limit = std::min(options_.max_buffer_size, options_.read_chunk_size);
-    on_transport([&](auto& s) {
-      while (!ec && buffer_.size() < limit) {
-        auto room = std::min(sizeof chunk, limit - buffer_.size());
-        auto got = s.read_some(asio::buffer(chunk, room), ec);
-        buffer_.append(chunk, got);
-        if (got < room)
-          break;
-      }
-    });
-    if (ec == asio::error::would_block || ec == asio::error::try_again)
-      ec.clear();
-  }
-  if (read_)
-    satisfy_read(false);
-  if (ec) // the end came with the bytes: they were offered first
-    do_close(ec, false);
 }
 
 void stream_core::on_filled(std::error_code ec, std::size_t n) {

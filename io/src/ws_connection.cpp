@@ -66,6 +66,11 @@ void ws_connection::abort() {
   on_loop([](ws_connection& c) { c.end(); });
 }
 
+void ws_connection::release_if_idle() {
+  if (!std::exchange(active_, false) && reading_ && !writing_)
+    stream_.core()->park();
+}
+
 void ws_connection::read() {
   if (reading_ || ended_ || protocol_.close_received)
     return;
@@ -78,6 +83,7 @@ void ws_connection::read() {
 
 void ws_connection::on_bytes(std::error_code ec, std::string_view bytes) {
   reading_ = false;
+  active_ = true;
   if (ended_)
     return;
   if (ec)

@@ -43,6 +43,9 @@ public:
   void close(std::uint16_t code, std::string reason) override;
   /// Ends the connection without a closing handshake (on_close: 1006).
   void abort();
+  /// On the loop: parks the stream's read when nothing came or went since
+  /// the last call (see stream_core::park).
+  void release_if_idle();
   const std::string& subprotocol() const noexcept override {
     return setup_.subprotocol;
   }
@@ -74,6 +77,7 @@ private:
   bool writing_ = false;
   bool open_ = false;
   bool ended_ = false;
+  bool active_ = true; ///< traffic since the last release_if_idle
   std::atomic<bool> gone_{false};
 };
 

@@ -108,3 +108,22 @@ TEST_CASE("frames sent with the handshake, in the same packet, are read",
   CHECK(echo.first == gale::ws::event::message);
   CHECK(echo.second == "early");
 }
+
+TEST_CASE("an idle WebSocket gives its read buffer back and still echoes",
+          "[io][http_server][ws]") {
+  gale::io::http_server_options opts;
+  opts.idle_release = 100ms;
+  server_fixture srv{
+    [](exchange_ptr x) { gale::test::websocket_echo(std::move(x)); }, opts};
+  raw_socket s{srv.port(), 3s};
+  s.send(gale::test::handshake());
+  CHECK(s.read_until("\r\n\r\n").starts_with("HTTP/1.1 101"));
+  gale::ws::reader r{gale::ws::reader::role::client};
+  for (const char* message : {"before", "after a nap", "and again"}) {
+    s.send(gale::test::client_frame(gale::ws::opcode::text, message));
+    auto echo = gale::test::next_event(s, r);
+    CHECK(echo.first == gale::ws::event::message);
+    CHECK(echo.second == message);
+    std::this_thread::sleep_for(300ms); // parked by the server's sweep
+  }
+}

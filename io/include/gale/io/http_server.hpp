@@ -28,6 +28,11 @@ struct http_server_options {
   std::chrono::milliseconds header_timeout{10'000};
   /// A kept-alive connection with no request this long is closed.
   std::chrono::milliseconds idle_timeout{30'000};
+  /// A WebSocket without traffic for about this long gives back its
+  /// 512-byte read buffer and waits for readiness without one (one
+  /// epoll_ctl more when it wakes). Zero: never. (HTTP connections hold no
+  /// read buffer between requests anyway.)
+  std::chrono::milliseconds idle_release{1'000};
   /// Connections beyond this wait in the kernel's backlog.
   std::size_t max_connections = 10'000;
   /// Requests read ahead of their answers on one connection (pipelining).
