@@ -49,6 +49,45 @@ void http_server::core::check_drained() {
   std::exchange(on_drained, nullptr)();
 }
 
+void http_server::core::arm(detail::deadline_list& list,
+                            detail::deadline_entry& e) {
+  list.arm(e, detail::deadline_entry::clock::now());
+  if (e.due < timer_due)
+    schedule_deadlines();
+}
+
+void http_server::core::schedule_deadlines() {
+  auto due = detail::deadline_entry::clock::time_point::max();
+  for (const auto* list : {&header_deadlines, &idle_deadlines})
+    if (const auto* front = list->front(); front && front->due < due)
+      due = front->due;
+  if (due == timer_due)
+    return;
+  timer_due = due;
+  if (due == detail::deadline_entry::clock::time_point::max()) {
+    deadline_timer.cancel();
+    return;
+  }
+  deadline_timer.expires_at(due); // cancels the wait before
+  deadline_timer.async_wait([weak = weak_from_this()](std::error_code ec) {
+    if (auto self = weak.lock(); self && !ec)
+      self->expire_deadlines();
+  });
+}
+
+void http_server::core::expire_deadlines() {
+  timer_due = detail::deadline_entry::clock::time_point::max();
+  auto now = detail::deadline_entry::clock::now();
+  for (auto* list : {&header_deadlines, &idle_deadlines})
+    while (auto* e = list->front()) {
+      if (e->due > now)
+        break;
+      e->disarm();
+      static_cast<detail::server_connection*>(e)->shared_from_this()->close();
+    }
+  schedule_deadlines();
+}
+
 void http_server::core::sweep_soon() {
   if (sweeping || opts.idle_release.count() <= 0)
     return;
@@ -85,6 +124,7 @@ http_server::~http_server() {
     c.listener->stop();
   if (c.sweeper)
     c.sweeper->cancel();
+  c.deadline_timer.cancel();
   for (auto& conn : std::unordered_set{c.connections})
     conn->close();
   for (auto& ws : std::unordered_set{c.websockets})

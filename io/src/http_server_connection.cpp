@@ -22,12 +22,10 @@ std::string address_of(const std::string& peer) {
 server_connection::server_connection(std::shared_ptr<http_server::core> server,
                                      stream s)
   : server_(std::move(server)), stream_(std::move(s)), peer_(stream_.peer()),
-    ip_(address_of(peer_)), timer_(server_->ex) {}
+    ip_(address_of(peer_)) {}
 
 void server_connection::start() {
   stream_.set_nodelay(true);
-  // Either deadline ends the connection (the cycle ends in close()).
-  timer_.set_action([self = shared_from_this()] { self->close(); });
   arm_header_timeout(); // from the connection's start to a complete head
   read();
 }
@@ -36,7 +34,7 @@ void server_connection::close() {
   if (closed_)
     return;
   closed_ = true;
-  timer_.stop();
+  disarm();
   stream_.close();
   for (auto& x : std::exchange(pipeline_, {}))
     x->abandon();
@@ -130,7 +128,7 @@ void server_connection::pump() {
 void server_connection::on_head() {
   got_head_ = true;
   header_timer_armed_ = false;
-  timer_.disarm();
+  disarm();
   auto& [p, current] = *in_;
   current.method = p.method();
   current.target = p.target();
@@ -251,7 +249,7 @@ void server_connection::after_answers() {
 void server_connection::upgrade(std::string response_head,
                                 server_exchange::websocket_setup setup) {
   closed_ = true; // for HTTP: the stream goes on as a WebSocket
-  timer_.stop();
+  disarm();
   std::string early{in_ ? in_->parser.remaining() : std::string_view{}};
   in_.reset();
   // The 101 is queued first: the WebSocket's frames follow it.
@@ -279,12 +277,12 @@ void server_connection::arm_header_timeout() {
   if (header_timer_armed_)
     return;
   header_timer_armed_ = true;
-  timer_.arm(server_->opts.header_timeout);
+  server_->arm(server_->header_deadlines, *this);
 }
 
 void server_connection::arm_idle_timeout() {
   header_timer_armed_ = false;
-  timer_.arm(server_->opts.idle_timeout);
+  server_->arm(server_->idle_deadlines, *this);
 }
 
 } // namespace gale::io::detail

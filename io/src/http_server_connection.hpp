@@ -7,6 +7,7 @@
 // upgrade hands the stream to a ws_connection.
 
 #include "deadline.hpp"
+#include "deadline_list.hpp"
 #include "http_server_exchange.hpp"
 
 #include <gale/http/parser.hpp>
@@ -33,7 +34,9 @@ struct ws_setup;
 /// What the connections of one server share, on its loop.
 struct http_server::core : std::enable_shared_from_this<http_server::core> {
   core(asio::any_io_executor e, http_server_options o, http_handler h)
-    : ex(std::move(e)), opts(std::move(o)), handler(std::move(h)) {}
+    : ex(std::move(e)), opts(std::move(o)), handler(std::move(h)),
+      header_deadlines(opts.header_timeout), idle_deadlines(opts.idle_timeout),
+      deadline_timer(ex) {}
 
   asio::any_io_executor ex;
   http_server_options opts;
@@ -45,6 +48,13 @@ struct http_server::core : std::enable_shared_from_this<http_server::core> {
   bool shutting_down = false;
   std::function<void()> on_drained;
   std::unique_ptr<detail::deadline> grace_timer;
+  /// Every connection's header or idle deadline, and the one timer for the
+  /// earliest of them.
+  detail::deadline_list header_deadlines;
+  detail::deadline_list idle_deadlines;
+  asio::steady_timer deadline_timer;
+  detail::deadline_entry::clock::time_point timer_due =
+    detail::deadline_entry::clock::time_point::max();
   /// Gives idle WebSockets' read buffers back (`idle_release`).
   std::unique_ptr<asio::steady_timer> sweeper;
   bool sweeping = false;
@@ -58,6 +68,11 @@ struct http_server::core : std::enable_shared_from_this<http_server::core> {
                   websocket_handlers handlers);
   void forget(const std::shared_ptr<detail::ws_connection>& ws);
   void check_drained();
+  /// Arms `e` in `list`, waking the timer earlier if it must.
+  void arm(detail::deadline_list& list, detail::deadline_entry& e);
+  /// Closes the connections whose deadline passed; sets the timer anew.
+  void expire_deadlines();
+  void schedule_deadlines();
   /// Arms the sweep for idle connections, unless it runs already.
   void sweep_soon();
   void sweep();
@@ -65,8 +80,11 @@ struct http_server::core : std::enable_shared_from_this<http_server::core> {
 
 namespace detail {
 
+/// The deadline entry is the connection's header or idle timeout, in one of
+/// the server's lists.
 class server_connection
-  : public std::enable_shared_from_this<server_connection> {
+  : public std::enable_shared_from_this<server_connection>,
+    public deadline_entry {
 public:
   server_connection(std::shared_ptr<http_server::core> server, stream s);
 
@@ -112,7 +130,6 @@ private:
     http::request current;
   };
   std::unique_ptr<incoming_request> in_;
-  moving_deadline timer_; ///< the header or the idle timeout
   // A vector, not a deque: an empty std::deque still holds a 512-byte
   // block, and most connections are idle most of the time.
   std::vector<exchange_ptr> pipeline_;
