@@ -21,8 +21,7 @@ std::string address_of(const std::string& peer) {
 
 server_connection::server_connection(std::shared_ptr<http_server::core> server,
                                      stream s)
-  : server_(std::move(server)), stream_(std::move(s)), peer_(stream_.peer()),
-    ip_(address_of(peer_)) {}
+  : server_(std::move(server)), stream_(std::move(s)), peer_(stream_.peer()) {}
 
 void server_connection::start() {
   stream_.set_nodelay(true);
@@ -149,8 +148,8 @@ void server_connection::on_request() {
   auto x = std::make_shared<server_exchange>(
     server_->ex, weak_from_this(), std::move(in_->current), peer_, keep_alive);
   in_->current = {};
-  auto origin =
-    believed_origin(ip_, x->request().headers, server_->opts.trusted_proxies);
+  auto origin = believed_origin(address_of(peer_), x->request().headers,
+                                server_->opts.trusted_proxies);
   x->set_origin(std::move(origin.ip), std::move(origin.scheme));
   if (p.upgrade()) {
     // The bytes after an upgrade request are not HTTP: nothing more is

@@ -122,7 +122,6 @@ private:
   std::shared_ptr<http_server::core> server_;
   stream stream_;
   std::string peer_; ///< "ip:port"
-  std::string ip_;   ///< the peer's address alone
   /// What reading a request needs; only while one is on its way, so that
   /// an idle connection holds none of it.
   struct incoming_request {

@@ -122,7 +122,7 @@ void stream_core::abandon() noexcept {
   read_.reset();
   writes_.clear();
   close_callback_ = nullptr;
-  close_hooks_.clear();
+  tracker_.reset();
 }
 
 void stream_core::close_socket() {
@@ -139,8 +139,8 @@ void stream_core::run_close_hooks() {
   asio::post(executor_, [self = shared_from_this()] {
     if (self->close_callback_)
       std::exchange(self->close_callback_, nullptr)();
-    for (auto& hook : std::exchange(self->close_hooks_, {}))
-      hook();
+    if (auto tracker = std::exchange(self->tracker_, {}).lock())
+      tracker->stream_closed(*self);
   });
 }
 
@@ -153,11 +153,15 @@ void stream_core::set_close_callback(std::function<void()> callback) {
   });
 }
 
-void stream_core::add_close_hook(std::function<void()> hook) {
-  if (close_hooks_ran_)
-    asio::post(executor_, std::move(hook));
-  else
-    close_hooks_.push_back(std::move(hook));
+void stream_core::track_close(std::weak_ptr<close_tracker> tracker) {
+  if (!close_hooks_ran_) {
+    tracker_ = std::move(tracker);
+    return;
+  }
+  asio::post(executor_, [self = shared_from_this(), tracker] {
+    if (auto t = tracker.lock())
+      t->stream_closed(*self);
+  });
 }
 
 // -- the connection --------------------------------------------------------

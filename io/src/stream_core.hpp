@@ -39,6 +39,8 @@
 
 namespace gale::io::detail {
 
+class stream_core;
+
 using tcp_socket = asio::ip::tcp::socket;
 using unix_socket = asio::local::stream_protocol::socket;
 /// The connection: a plain socket inline, a TLS stream (some 450 bytes,
@@ -51,6 +53,16 @@ template <class T>
 inline constexpr bool is_pointer_v = false;
 template <class T>
 inline constexpr bool is_pointer_v<std::unique_ptr<T>> = true;
+
+/// Who counts a server's open streams (tcp_server): told on the loop when
+/// one closed.
+class close_tracker {
+public:
+  virtual void stream_closed(stream_core& core) = 0;
+
+protected:
+  ~close_tracker() = default;
+};
 
 class stream_core : public std::enable_shared_from_this<stream_core> {
 public:
@@ -93,9 +105,9 @@ public:
   bool holds_small_buffer() const noexcept { return small_ != nullptr; }
 
   void set_close_callback(std::function<void()> callback);
-  /// A hook for gale's own servers (drain); runs on close, after the
-  /// user's callback. Not replaced by set_close_callback.
-  void add_close_hook(std::function<void()> hook);
+  /// For gale's own servers (counting, draining): `tracker` learns of the
+  /// close once, after the user's callback. One tracker per stream.
+  void track_close(std::weak_ptr<close_tracker> tracker);
   std::error_code set_nodelay(bool on);
   std::string peer() const;
 
@@ -226,7 +238,7 @@ private:
   std::atomic<bool> closed_{false};
   std::error_code error_;
   std::function<void()> close_callback_;
-  std::vector<std::function<void()>> close_hooks_;
+  std::weak_ptr<close_tracker> tracker_;
   bool close_hooks_ran_ = false;
 };
 

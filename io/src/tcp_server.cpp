@@ -12,7 +12,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <atomic>
-#include <map>
+#include <unordered_map>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,7 +36,8 @@ coroutine_per_stream(std::function<asio::awaitable<void>(stream)> body) {
 
 namespace detail {
 
-class tcp_server_state : public std::enable_shared_from_this<tcp_server_state> {
+class tcp_server_state : public std::enable_shared_from_this<tcp_server_state>,
+                         public close_tracker {
 public:
   tcp_server_state(asio::any_io_executor ex, stream_handler handler)
     : ex_(ex), handler_(std::move(handler)), drain_timer_(ex) {}
@@ -87,7 +88,7 @@ public:
       self->drain_timer_.async_wait([self](std::error_code ec) {
         if (ec)
           return;
-        for (auto& [id, core] : std::map{self->live_})
+        for (auto& [id, core] : decltype(self->live_){self->live_})
           if (auto c = core.lock())
             c->close(asio::error::timed_out);
         self->finish_drain(asio::error::timed_out);
@@ -179,13 +180,9 @@ private:
   }
 
   void admit(stream s) {
-    auto id = next_id_++;
-    live_.emplace(id, s.core());
+    live_.emplace(s.core().get(), s.core());
     ++count_;
-    s.core()->add_close_hook([weak = weak_from_this(), id] {
-      if (auto self = weak.lock())
-        self->forget(id);
-    });
+    s.core()->track_close(std::weak_ptr<close_tracker>{weak_from_this()});
     if (!options_.tls)
       return hand_over(std::move(s));
     std::shared_ptr<asio::steady_timer> limit;
@@ -214,8 +211,8 @@ private:
     }
   }
 
-  void forget(std::uint64_t id) {
-    live_.erase(id);
+  void stream_closed(stream_core& core) override {
+    live_.erase(&core);
     --count_;
     resume_accepting();
     if (live_.empty() && !drained_.empty()) {
@@ -252,8 +249,7 @@ private:
   bool stopped_ = false;
   std::atomic<std::uint16_t> port_{0};
   std::atomic<std::size_t> count_{0};
-  std::map<std::uint64_t, std::weak_ptr<stream_core>> live_;
-  std::uint64_t next_id_ = 0;
+  std::unordered_map<stream_core*, std::weak_ptr<stream_core>> live_;
   std::vector<completion<std::error_code>> drained_;
   asio::steady_timer drain_timer_;
   /// Accept loops paused at max_connections.
