@@ -11,8 +11,8 @@ namespace gale::io::detail {
 
 stream_core::stream_core(transport t, stream_options options)
   : transport_(std::move(t)), options_(options) {
-  executor_ = on_transport([](auto& s) { return s.get_executor(); });
-  loop_ = executor_.target<asio::io_context::executor_type>();
+  if (auto* loop = executor().target<asio::io_context::executor_type>())
+    loop_ = *loop;
   if (options_.read_chunk_size == 0)
     options_.read_chunk_size = 64 * 1024;
   if (!secure()) { // the small reads drain with non-blocking reads
@@ -20,6 +20,10 @@ stream_core::stream_core(transport t, stream_options options)
     on_transport(
       [&](auto& s) { s.lowest_layer().non_blocking(true, ignored); });
   }
+}
+
+asio::any_io_executor stream_core::executor() const {
+  return on_transport([](auto& s) { return s.get_executor(); });
 }
 
 // -- writes ----------------------------------------------------------------
@@ -136,7 +140,7 @@ void stream_core::run_close_hooks() {
   if (close_hooks_ran_)
     return;
   close_hooks_ran_ = true;
-  asio::post(executor_, [self = shared_from_this()] {
+  asio::post(executor(), [self = shared_from_this()] {
     if (self->close_callback_)
       std::exchange(self->close_callback_, nullptr)();
     if (auto tracker = std::exchange(self->tracker_, {}).lock())
@@ -148,7 +152,7 @@ void stream_core::set_close_callback(std::function<void()> callback) {
   on_loop([callback = std::move(callback)](stream_core& s) mutable {
     s.close_callback_ = std::move(callback);
     if (s.close_hooks_ran_ && s.close_callback_) // closed before: run soon
-      asio::post(s.executor_,
+      asio::post(s.executor(),
                  [cb = std::exchange(s.close_callback_, {})] { cb(); });
   });
 }
@@ -158,7 +162,7 @@ void stream_core::track_close(std::weak_ptr<close_tracker> tracker) {
     tracker_ = std::move(tracker);
     return;
   }
-  asio::post(executor_, [self = shared_from_this(), tracker] {
+  asio::post(executor(), [self = shared_from_this(), tracker] {
     if (auto t = tracker.lock())
       t->stream_closed(*self);
   });

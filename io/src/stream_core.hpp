@@ -68,7 +68,7 @@ class stream_core : public std::enable_shared_from_this<stream_core> {
 public:
   stream_core(transport t, stream_options options);
 
-  asio::any_io_executor executor() const { return executor_; }
+  asio::any_io_executor executor() const;
 
   // -- entries from the public handle (dispatch to the loop) ------------
   void read(read_spec spec, completion<std::error_code, std::string> done);
@@ -202,9 +202,9 @@ private:
   void watch_cancellation(completion<Args...>& done, std::uint64_t id,
                           void (stream_core::*cancel)(std::uint64_t));
 
-  asio::any_io_executor executor_;
   /// The executor's io_context, when it has one: a cheap "are we on it".
-  const asio::io_context::executor_type* loop_;
+  /// (The executor itself is the socket's.)
+  std::optional<asio::io_context::executor_type> loop_;
   transport transport_;
   stream_options options_;
   std::shared_ptr<asio::ssl::context> tls_context_;
@@ -270,8 +270,8 @@ template <class F>
 void stream_core::on_loop(F f) {
   if (loop_ && loop_->running_in_this_thread())
     return f(*this);
-  asio::dispatch(executor_, [self = shared_from_this(),
-                             f = std::move(f)]() mutable { f(*self); });
+  asio::dispatch(executor(), [self = shared_from_this(),
+                              f = std::move(f)]() mutable { f(*self); });
 }
 
 // A cancellation through the handler's slot is carried to the loop; the id
@@ -283,7 +283,7 @@ void stream_core::watch_cancellation(
   auto slot = done.cancellation_slot();
   if (!slot.is_connected())
     return;
-  slot.assign([weak = weak_from_this(), ex = executor_, id,
+  slot.assign([weak = weak_from_this(), ex = executor(), id,
                cancel](asio::cancellation_type) {
     asio::post(ex, [weak, id, cancel] {
       if (auto self = weak.lock())

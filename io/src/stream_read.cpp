@@ -61,7 +61,7 @@ void stream_core::begin_read(pending_read r, bool posted) {
     if (r.size_done)
       r.size_done.complete_posted(busy, 0);
     else if (r.view_done)
-      asio::post(executor_,
+      asio::post(executor(),
                  [done = std::move(r.view_done), busy] { done(busy, {}); });
     else
       r.text_done.complete_posted(busy, {});
@@ -179,7 +179,7 @@ bool stream_core::satisfy_view(bool posted) {
     return false;
   }
   if (posted) { // not inside the call that started the read
-    asio::post(executor_, [self = shared_from_this()] {
+    asio::post(executor(), [self = shared_from_this()] {
       if (self->read_ && self->read_->view_done)
         self->satisfy_view(false);
     });

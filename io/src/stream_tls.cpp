@@ -121,7 +121,7 @@ void stream_core::on_handshake(std::error_code ec,
 // A local close of a TLS stream sends close_notify (so the peer can tell a
 // clean end from a cut), waiting at most a second for the peer's answer.
 void stream_core::tls_goodbye() {
-  auto timer = std::make_shared<asio::steady_timer>(executor_);
+  auto timer = std::make_shared<asio::steady_timer>(executor());
   timer->expires_after(std::chrono::seconds{1});
   timer->async_wait([self = shared_from_this()](std::error_code ec) {
     if (!ec)
