@@ -11,7 +11,8 @@ namespace gale::io::detail {
 
 stream_core::stream_core(transport t, stream_options options)
   : transport_(std::move(t)), options_(options) {
-  if (auto* loop = executor().target<asio::io_context::executor_type>())
+  auto ex = executor();
+  if (const auto* loop = ex.target<asio::io_context::executor_type>())
     loop_ = *loop;
   if (options_.read_chunk_size == 0)
     options_.read_chunk_size = 64 * 1024;
