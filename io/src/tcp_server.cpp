@@ -161,7 +161,10 @@ private:
         }
         self->admit(stream{std::move(socket), self->options_.stream});
         if (self->full()) // until a connection closes
-          self->paused_.push_back([self, &a] { self->accept(a); });
+          self->paused_.push_back([weak = self->weak_from_this(), &a] {
+            if (auto state = weak.lock())
+              state->accept(a);
+          });
         else
           self->accept(a);
       });
@@ -228,7 +231,7 @@ private:
 
   void close_listeners() {
     stopped_ = true;
-    paused_.clear(); // they hold this state
+    paused_.clear();
     std::error_code ignored;
     for (auto& a : tcp_)
       a->close(ignored);
