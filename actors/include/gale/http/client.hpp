@@ -4,9 +4,9 @@
 #include "gale/http_messages.hpp"
 #include "gale/requester.hpp"
 
-#include <asio/associated_executor.hpp>
+#include <gale/io/detail/completion.hpp>
+
 #include <asio/async_result.hpp>
-#include <asio/post.hpp>
 #include <asio/system_executor.hpp>
 
 #include <caf/actor_cast.hpp>
@@ -116,16 +116,11 @@ private:
 
   template <class Token>
   static auto refuse_callbacks(Token&& token) {
-    return asio::async_initiate<Token, void(std::error_code, response)>(
-      [](auto handler) {
-        auto ex =
-          asio::get_associated_executor(handler, asio::system_executor{});
-        asio::post(ex, [handler = std::move(handler)]() mutable {
-          std::move(handler)(make_error_code(gale::errc::invalid_argument),
+    return io::detail::initiate<std::error_code, response>(
+      std::forward<Token>(token), asio::system_executor{}, [](auto done) {
+        done.complete_posted(make_error_code(gale::errc::invalid_argument),
                              response{});
-        });
-      },
-      token);
+      });
   }
 
   // No requester deadline: the client enforces the request's own timeouts
