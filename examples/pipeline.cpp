@@ -310,11 +310,13 @@ private:
     given_up_.clear();
   }
 
-  /// One attempt at every worker not reached yet. Only a refused or
-  /// unreachable address is tried again later: a peer that accepts the
-  /// connection but is no actor system (or publishes something else) will
-  /// not become a worker, and each attempt would leave a connection open
-  /// on it. Each worker reached is watched: lost, it is waited for again.
+  /// One attempt at every worker not reached yet. A refused or unreachable
+  /// address, and one that hung up during the handshake (a worker that is
+  /// just restarting), is tried again later; a peer that accepts the
+  /// connection but never answers as an actor system (or publishes
+  /// something else) will not become a worker, and each attempt would
+  /// leave a connection open on it. Each worker reached is watched: lost,
+  /// it is waited for again.
   void try_all(std::unique_lock<std::mutex>& lock,
                std::vector<caf::actor>& reached, std::string& problems) {
     problems.clear();
@@ -332,7 +334,8 @@ private:
       auto where = addr.first + ":" + std::to_string(addr.second);
       problems +=
         (problems.empty() ? "" : "; ") + where + ": " + sys_.render(w.error());
-      if (w.error() == caf::sec::cannot_connect_to_node)
+      if (w.error() == caf::sec::cannot_connect_to_node
+          || w.error() == caf::sec::disconnect_during_handshake)
         again.push_back(addr);
       else
         given_up_.push_back(where + " given up: " + sys_.render(w.error()));

@@ -185,7 +185,7 @@ def main(bin_dir):
         check("a worker was killed while the crawl ran", killed_mid_run)
         if back_mid_run:
             check("the worker restarted on its address joined again",
-                  "joined  1 worker(s)" in out, out)
+                  "joined  1 worker(s)" in out, out + err)
         else:
             print("note: the crawl ended before the worker was back; its"
                   " rejoining was not checked")
