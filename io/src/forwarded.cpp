@@ -9,14 +9,6 @@ namespace gale::io::detail {
 
 namespace {
 
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && v.front() == ' ')
-    v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ')
-    v.remove_suffix(1);
-  return v;
-}
-
 bool valid_ip(std::string_view text) {
   std::error_code ec;
   asio::ip::make_address(std::string{text}, ec);
@@ -33,14 +25,16 @@ client_origin believed_origin(std::string peer_ip, const http::fields& h,
   client_origin o{std::move(peer_ip)};
   if (!trusted(o.ip))
     return o;
-  if (const auto* real = h.find("X-Real-IP"); real && valid_ip(trim(*real))) {
-    o.ip = trim(*real);
+  if (const auto* real = h.find("X-Real-IP");
+      real && valid_ip(http::trim_ows(*real))) {
+    o.ip = http::trim_ows(*real);
   } else if (const auto* fwd = h.find("X-Forwarded-For")) {
     // Right to left: the first hop that is not one of our proxies.
     std::string_view list = *fwd;
     while (!list.empty()) {
       auto comma = list.rfind(',');
-      auto item = trim(comma == list.npos ? list : list.substr(comma + 1));
+      auto item =
+        http::trim_ows(comma == list.npos ? list : list.substr(comma + 1));
       list = comma == list.npos ? std::string_view{} : list.substr(0, comma);
       if (!valid_ip(item))
         break; // garbage: believe nothing further
@@ -50,7 +44,7 @@ client_origin believed_origin(std::string peer_ip, const http::fields& h,
     }
   }
   if (const auto* proto = h.find("X-Forwarded-Proto");
-      proto && http::iequals(trim(*proto), "https"))
+      proto && http::iequals(http::trim_ows(*proto), "https"))
     o.scheme = "https";
   return o;
 }

@@ -118,9 +118,9 @@ void stream_core::do_close(std::error_code reason, bool posted) {
   auto writes = std::move(writes_);
   writes_.clear();
   for (auto& w : writes)
-    posted ? w.done.complete_posted(error_) : w.done.complete(error_);
+    w.done.complete_or_post(posted, error_);
   queued_.clear();
-  run_close_hooks();
+  tell_closed();
 }
 
 void stream_core::abandon() noexcept {
@@ -137,10 +137,10 @@ void stream_core::close_socket() {
   });
 }
 
-void stream_core::run_close_hooks() {
-  if (close_hooks_ran_)
+void stream_core::tell_closed() {
+  if (close_told_)
     return;
-  close_hooks_ran_ = true;
+  close_told_ = true;
   asio::post(executor(), [self = shared_from_this()] {
     if (self->close_callback_)
       std::exchange(self->close_callback_, nullptr)();
@@ -152,14 +152,14 @@ void stream_core::run_close_hooks() {
 void stream_core::set_close_callback(std::function<void()> callback) {
   on_loop([callback = std::move(callback)](stream_core& s) mutable {
     s.close_callback_ = std::move(callback);
-    if (s.close_hooks_ran_ && s.close_callback_) // closed before: run soon
+    if (s.close_told_ && s.close_callback_) // closed before: run soon
       asio::post(s.executor(),
                  [cb = std::exchange(s.close_callback_, {})] { cb(); });
   });
 }
 
 void stream_core::track_close(std::weak_ptr<close_tracker> tracker) {
-  if (!close_hooks_ran_) {
+  if (!close_told_) {
     tracker_ = std::move(tracker);
     return;
   }

@@ -12,7 +12,8 @@
 // buffer for the next read, so no byte is lost. Writes append to `queued_`;
 // one socket write at a time sends `sending_`, and each waiting write
 // completes when the count of sent bytes passes its mark. Closing (either
-// side) fails what is pending with the cause and runs the close hooks once.
+// side) fails what is pending with the cause and, once, runs the user's
+// close callback and tells the close tracker (a server counting streams).
 
 #include "gale/io/stream.hpp"
 
@@ -194,7 +195,7 @@ private:
   template <class F>
   void with_tls(F f);
   void close_socket();
-  void run_close_hooks();
+  void tell_closed();
 
   template <class F>
   void on_loop(F f);
@@ -239,7 +240,7 @@ private:
   std::error_code error_;
   std::function<void()> close_callback_;
   std::weak_ptr<close_tracker> tracker_;
-  bool close_hooks_ran_ = false;
+  bool close_told_ = false;
 };
 
 /// The handler of the core's own socket operations: runs `f` with the core,

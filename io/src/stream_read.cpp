@@ -211,10 +211,7 @@ void stream_core::finish_read(std::error_code ec, std::size_t take,
     auto r = std::move(*read_);
     read_.reset();
     buffer_.release_if_empty();
-    if (posted)
-      r.size_done.complete_posted(ec, r.filled);
-    else
-      r.size_done.complete(ec, r.filled);
+    r.size_done.complete_or_post(posted, ec, r.filled);
     return;
   }
   deliver(ec, ec ? std::string{} : buffer_.take(take), posted);
@@ -224,10 +221,7 @@ void stream_core::deliver(std::error_code ec, std::string out, bool posted) {
   auto r = std::move(*read_);
   read_.reset();
   buffer_.release_if_empty();
-  if (posted)
-    r.text_done.complete_posted(ec, std::move(out));
-  else
-    r.text_done.complete(ec, std::move(out));
+  r.text_done.complete_or_post(posted, ec, std::move(out));
 }
 
 void stream_core::fill_buffer() {

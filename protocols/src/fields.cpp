@@ -6,19 +6,7 @@
 
 namespace gale::http {
 
-namespace {
-
 using detail::lower;
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-} // namespace
 
 bool is_token_char(char c) noexcept {
   // tchar (RFC 9110 5.6.2): "!#$%&'*+-.^_`|~" / DIGIT / ALPHA
@@ -38,7 +26,15 @@ bool is_valid_field_value(std::string_view s) noexcept {
     if ((byte < 0x20 && c != '\t') || byte == 0x7F)
       return false;
   }
-  return trim(s).size() == s.size();
+  return trim_ows(s).size() == s.size();
+}
+
+std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -94,7 +90,7 @@ bool fields::has_token(std::string_view name, std::string_view token) const {
   for (auto value : find_all(name)) {
     while (!value.empty()) {
       auto comma = value.find(',');
-      if (iequals(trim(value.substr(0, comma)), token))
+      if (iequals(trim_ows(value.substr(0, comma)), token))
         return true;
       if (comma == std::string_view::npos)
         break;

@@ -19,7 +19,7 @@ bool chunked_is_final(const std::vector<std::string_view>& values) {
   for (auto value : values) {
     while (true) {
       auto comma = value.find(',');
-      auto coding = detail::trim_ows(value.substr(0, comma));
+      auto coding = trim_ows(value.substr(0, comma));
       if (!coding.empty())
         codings.push_back(coding);
       if (comma == std::string_view::npos)

@@ -27,14 +27,6 @@ bool is_text(std::string_view s) {
   });
 }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 /// "HTTP/1.x" as 10 or 11; anything else is an error.
 std::error_code parse_version(std::string_view s, int& out) {
   if (s.size() != 8 || s.substr(0, 5) != "HTTP/" || !is_digit(s[5])

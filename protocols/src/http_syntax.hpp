@@ -13,8 +13,6 @@ bool is_target_char(char c);
 /// Text that may hold SP, HTAB, VCHAR and obs-text but no control.
 bool is_text(std::string_view s);
 
-std::string_view trim_ows(std::string_view s);
-
 /// "HTTP/1.x" as 10 or 11; anything else is an error.
 std::error_code parse_version(std::string_view s, int& out);
 

@@ -23,7 +23,6 @@ using detail::partial_chunk_line;
 using detail::partial_field;
 using detail::partial_request_line;
 using detail::partial_status_line;
-using detail::trim_ows;
 using detail::valid_chunk_ext;
 
 constexpr std::size_t max_chunk_line = 4096;

@@ -2,6 +2,8 @@
 
 #include "gale/ws/codec.hpp"
 
+#include <gale/http/fields.hpp>
+
 #include <zlib.h>
 
 #include <vector>
@@ -18,14 +20,6 @@ struct extension {
   std::vector<std::pair<std::string, std::string>> params;
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 std::vector<extension> parse_extensions(std::string_view header) {
   std::vector<extension> out;
   while (!header.empty()) {
@@ -37,7 +31,7 @@ std::vector<extension> parse_extensions(std::string_view header) {
     bool first = true;
     while (!item.empty()) {
       auto semi = item.find(';');
-      auto part = trim(item.substr(0, semi));
+      auto part = http::trim_ows(item.substr(0, semi));
       item = semi == item.npos ? std::string_view{} : item.substr(semi + 1);
       if (first) {
         e.name = part;
@@ -45,10 +39,12 @@ std::vector<extension> parse_extensions(std::string_view header) {
         continue;
       }
       auto eq = part.find('=');
-      std::string value{eq == part.npos ? "" : trim(part.substr(eq + 1))};
+      std::string value{eq == part.npos ? ""
+                                        : http::trim_ows(part.substr(eq + 1))};
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
         value = value.substr(1, value.size() - 2);
-      e.params.emplace_back(std::string{trim(part.substr(0, eq))}, value);
+      e.params.emplace_back(std::string{http::trim_ows(part.substr(0, eq))},
+                            value);
     }
     if (!e.name.empty())
       out.push_back(std::move(e));

@@ -16,14 +16,6 @@ namespace gale::ws {
 
 namespace {
 
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && v.front() == ' ')
-    v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ')
-    v.remove_suffix(1);
-  return v;
-}
-
 /// The items of every `name` field, comma-separated, trimmed.
 std::vector<std::string_view> list_items(const http::fields& h,
                                          std::string_view name) {
@@ -31,7 +23,7 @@ std::vector<std::string_view> list_items(const http::fields& h,
   for (std::string_view list : h.find_all(name))
     while (!list.empty()) {
       auto comma = list.find(',');
-      items.push_back(trim(list.substr(0, comma)));
+      items.push_back(http::trim_ows(list.substr(0, comma)));
       list = comma == std::string_view::npos ? std::string_view{}
                                              : list.substr(comma + 1);
     }

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cerrno>
 #include <filesystem>
 
 using namespace std::chrono_literals;
@@ -143,6 +144,16 @@ TEST_CASE_METHOD(tls_fixture,
           })
           == errc::timed_out);
     CHECK(code_of([&] { client.read(c, 10, gale::use_blocking); }));
+  }
+  SECTION("a certificate file that is not there: an error at once, and "
+          "the connection goes on as it was") {
+    auto missing = tls_settings::server_with((dir.path / "none.pem").string(),
+                                             (dir.path / "none.key").string());
+    auto ec =
+      code_of([&] { client.start_tls(s, missing, gale::use_blocking); });
+    CHECK(ec == std::error_code{ENOENT, asio::error::get_system_category()});
+    client.write(c, "plain still\n", gale::use_blocking);
+    CHECK(client.read_until(s, "\n", 0, gale::use_blocking) == "plain still\n");
   }
   CHECK(code_of(
           [&] { client.start_tls(999'999, server_side(), gale::use_blocking); })

@@ -39,6 +39,14 @@ struct view_reader {
   }
 };
 
+/// Parks the stream's read, on the loop.
+void park(accepted_stream& t) {
+  on_loop(t, [](gale::io::detail::stream_core& core) {
+    core.park();
+    return 0;
+  });
+}
+
 } // namespace
 
 TEST_CASE("a readiness-first view read holds no buffer while it waits",
@@ -57,16 +65,13 @@ TEST_CASE("a readiness-first view read holds no buffer while it waits",
 TEST_CASE("a parked view read gives its buffer back and loses no byte",
           "[io][stream][view]") {
   accepted_stream t;
+  view_reader r;
+  r.start(t, false);
+  CHECK(eventually([&] {
+    return on_loop(t, [](auto& c) { return c.holds_small_buffer(); });
+  }));
   SECTION("bytes after parking") {
-    view_reader r;
-    r.start(t, false);
-    CHECK(eventually([&] {
-      return on_loop(t, [](auto& c) { return c.holds_small_buffer(); });
-    }));
-    on_loop(t, [](auto& c) {
-      c.park();
-      return 0;
-    });
+    park(t);
     CHECK(eventually([&] {
       return on_loop(
         t, [](auto& c) { return c.parked() && !c.holds_small_buffer(); });
@@ -80,36 +85,31 @@ TEST_CASE("a parked view read gives its buffer back and loses no byte",
     CHECK(wait(next.got.get_future()) == "again");
   }
   SECTION("a write under way: no park") {
-    view_reader r;
-    r.start(t, false);
-    CHECK(eventually([&] {
-      return on_loop(t, [](auto& c) { return c.holds_small_buffer(); });
-    }));
     // 16 MiB that nobody reads keep the write under way.
     auto sent =
       t.stream.async_write(std::string(16 << 20, 'w'), asio::use_future);
-    on_loop(t, [](auto& c) {
-      c.park();
-      return 0;
-    });
+    park(t);
     CHECK_FALSE(on_loop(t, [](auto& c) { return c.parked(); }));
     t.peer->send("still read");
     CHECK(wait(r.got.get_future()) == "still read");
     t.stream.close();
   }
   SECTION("the peer closes while parked: the read fails with the end") {
-    view_reader r;
-    r.start(t, false);
-    CHECK(eventually([&] {
-      return on_loop(t, [](auto& c) { return c.holds_small_buffer(); });
-    }));
-    on_loop(t, [](auto& c) {
-      c.park();
-      return 0;
-    });
+    park(t);
     CHECK(eventually(
       [&] { return on_loop(t, [](auto& c) { return c.parked(); }); }));
     t.peer.reset();
     CHECK(wait(r.got.get_future()).starts_with("error: "));
+  }
+  SECTION("a readiness wait that still has its small buffer is left alone") {
+    t.peer->send("first");
+    CHECK(wait(r.got.get_future()) == "first");
+    view_reader waiting;
+    waiting.start(t, true); // waits for readiness; the small buffer stays
+    CHECK(eventually(
+      [&] { return on_loop(t, [](auto& c) { return c.parked(); }); }));
+    park(t); // must not cancel that wait (it would end the stream)
+    t.peer->send("second");
+    CHECK(wait(waiting.got.get_future()) == "second");
   }
 }

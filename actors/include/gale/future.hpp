@@ -210,7 +210,7 @@ private:
   friend class promise<T>;
 
   template <class Completion>
-  static void finish_wait(Completion& done, const future& f, bool posted) {
+  static void finish_wait(Completion& done, const future& f, bool initiating) {
     std::exception_ptr ep;
     detail::stored_t<T> v{};
     try {
@@ -222,11 +222,9 @@ private:
       ep = std::current_exception();
     }
     if constexpr (std::is_void_v<T>)
-      posted ? done.complete_posted(ep) : done.complete(ep);
-    else if (posted)
-      done.complete_posted(ep, std::move(v));
+      done.complete_or_post(initiating, ep);
     else
-      done.complete(ep, std::move(v));
+      done.complete_or_post(initiating, ep, std::move(v));
   }
 
   explicit future(std::shared_ptr<detail::future_state<T>> s)

@@ -103,7 +103,7 @@ using signal_callback = std::function<void(int signal_number)>;
 /// | `listen, host, port` | a `listener_info` (port 0 picks one); host `unix:/path` listens on a Unix domain socket (port 0 in the reply; a stale socket file is replaced, the file removed by `unlisten`) |
 /// | `unlisten, listener` | nothing; pending accepts fail |
 /// | `accept, op, timeout, listener` | a connection id |
-/// | `start_tls, op, timeout, connection, tls_settings` | nothing, once the handshake is done (client or server side); a failed, timed-out or cancelled handshake closes the connection; `stream_errc::not_idle` while a read or write is pending |
+/// | `start_tls, op, timeout, connection, tls_settings` | nothing, once the handshake is done (client or server side); a failed, timed-out or cancelled handshake closes the connection; files that cannot be loaded fail at once, the connection unchanged; `stream_errc::not_idle` while a read or write is pending |
 /// | `cancel, op` | no reply; the operation fails with `errc::cancelled` |
 /// | `signal, number, actor` | an id; `actor` gets `(signal, number)` per delivery |
 /// | `signal, number, callback` | an id; the callback runs on the loop thread |

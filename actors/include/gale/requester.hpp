@@ -191,13 +191,11 @@ private:
       [done = std::move(done)](caf::error err, caf::message reply) mutable {
         std::conditional_t<std::is_void_v<R>, int, R> value{};
         auto ec = detail::decode_reply<R>(err, reply, value);
-        bool posted = detail::initiation_scope::active();
+        bool initiating = detail::initiation_scope::active();
         if constexpr (std::is_void_v<R>)
-          posted ? done.complete_posted(ec) : done.complete(ec);
-        else if (posted)
-          done.complete_posted(ec, std::move(value));
+          done.complete_or_post(initiating, ec);
         else
-          done.complete(ec, std::move(value));
+          done.complete_or_post(initiating, ec, std::move(value));
       });
     if (slot.is_connected()) {
       slot.assign([weak = std::weak_ptr<detail::requester_core>{core_}, id,

@@ -20,6 +20,10 @@ bool is_valid_field_value(std::string_view s) noexcept;
 /// Case-insensitive ASCII comparison, as field names and tokens compare.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+/// `s` without leading and trailing optional whitespace (SP, HTAB: RFC 9110
+/// 5.6.3), as field values and list elements are read.
+std::string_view trim_ows(std::string_view s) noexcept;
+
 /// An HTTP header or trailer section: name/value pairs in the order they
 /// were added or received, duplicates kept, names compared without regard
 /// to case (RFC 9110 5.1).

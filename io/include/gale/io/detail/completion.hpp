@@ -60,6 +60,12 @@ public:
   /// resume a coroutine inside its own suspension, or recurse).
   void complete_posted(Args... args) { finish(true, std::move(args)...); }
 
+  /// `complete_posted` when `initiating` (the outcome is known while the
+  /// operation is still being started), else `complete`.
+  void complete_or_post(bool initiating, Args... args) {
+    finish(initiating, std::move(args)...);
+  }
+
 private:
   struct base;
   struct destroyer {
