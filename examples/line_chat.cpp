@@ -150,7 +150,12 @@ asio::awaitable<void> print_lines(io::stream s, std::promise<void>& ended) {
       break;
     std::cout << line << std::flush;
   }
+  // [client-end]
+  // Closed by either side: wait for the connection to end cleanly (a TLS
+  // goodbye), so that exiting now cuts nothing the server still reads.
+  co_await s.async_close(as_tuple(use_awaitable));
   ended.set_value();
+  // [end]
 }
 
 int connect(const options& o) {

@@ -66,6 +66,13 @@ void stream::start_tls(const core_ptr& core, tls_options options,
   core->start_tls(std::move(options), std::move(done));
 }
 
+void stream::start_close(const core_ptr& core,
+                         detail::completion<std::error_code> done) {
+  if (!core)
+    return done.complete_posted(stream_errc::no_connection);
+  core->close_and_wait(std::move(done));
+}
+
 void stream::close(std::error_code reason) {
   if (core())
     core()->close(reason);

@@ -69,8 +69,11 @@ void stream_core::on_sent(std::error_code ec, std::size_t n) {
   writing_ = false;
   sent_total_ += n;
   sending_.clear();
-  if (closed())
+  if (closed()) {
+    if (goodbye_ && goodbye_->timer && !socket_closed_) // it waited for us
+      ec ? close_socket() : send_close_notify();
     return;
+  }
   if (ec)
     return do_close(ec, false);
   // A completed write may start another at once (inside its handler);
@@ -108,9 +111,11 @@ void stream_core::do_close(std::error_code reason, bool posted) {
     return;
   error_ = reason ? reason : make_error_code(stream_errc::closed);
   closed_.store(true, std::memory_order_release);
-  bool local = !reason;
-  if (local && secure() && !tls_handshaking_ && !writing_)
-    tls_goodbye(); // close_notify first; the socket closes after it
+  // A close here, or the peer's close_notify (eof on TLS), is answered
+  // with ours before the socket closes, as TLS asks of both sides.
+  bool clean = !reason || reason == asio::error::eof;
+  if (clean && secure() && !tls_handshaking_)
+    tls_goodbye();
   else
     close_socket();
   if (read_)
@@ -123,18 +128,44 @@ void stream_core::do_close(std::error_code reason, bool posted) {
   tell_closed();
 }
 
+void stream_core::close_and_wait(completion<std::error_code> done) {
+  on_loop([done = std::move(done)](stream_core& s) mutable {
+    s.do_close({}, true);
+    if (s.socket_closed_)
+      return done.complete_posted(s.goodbye_ ? s.goodbye_->error
+                                             : std::error_code{});
+    s.goodbye_state().waiters.push_back(std::move(done));
+  });
+}
+
+stream_core::goodbye& stream_core::goodbye_state() {
+  if (!goodbye_)
+    goodbye_ = std::make_unique<goodbye>();
+  return *goodbye_;
+}
+
 void stream_core::abandon() noexcept {
   read_.reset();
   writes_.clear();
+  goodbye_.reset();
   close_callback_ = nullptr;
   tracker_.reset();
 }
 
 void stream_core::close_socket() {
+  if (socket_closed_)
+    return;
+  socket_closed_ = true;
   on_transport([](auto& s) {
     std::error_code ignored;
     s.lowest_layer().close(ignored);
   });
+  if (!goodbye_)
+    return;
+  if (goodbye_->timer)
+    goodbye_->timer->cancel();
+  for (auto& w : std::exchange(goodbye_->waiters, {}))
+    w.complete_posted(goodbye_->error);
 }
 
 void stream_core::tell_closed() {

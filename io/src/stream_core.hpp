@@ -27,6 +27,7 @@
 #include <asio/local/stream_protocol.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -78,6 +79,9 @@ public:
   void write(std::string bytes, completion<std::error_code> done);
   void start_tls(tls_options options, completion<std::error_code> done);
   void close(std::error_code reason);
+  /// close({}), then `done` once the socket is closed (after the TLS
+  /// goodbye).
+  void close_and_wait(completion<std::error_code> done);
 
   // -- on the loop ------------------------------------------------------
   /// For gale's own protocol code (the HTTP server, WebSocket), which feeds
@@ -191,6 +195,7 @@ private:
   void cancel_write(std::uint64_t id);
   void do_close(std::error_code reason, bool posted);
   void tls_goodbye();
+  void send_close_notify();
   void on_handshake(std::error_code ec, completion<std::error_code> done);
   template <class F>
   void with_tls(F f);
@@ -241,6 +246,17 @@ private:
   std::function<void()> close_callback_;
   std::weak_ptr<close_tracker> tracker_;
   bool close_told_ = false;
+  bool socket_closed_ = false;
+  /// A TLS close under way: what bounds it, how it went, who waits for
+  /// the socket to close (async_close). Made only when needed: most
+  /// streams never say goodbye.
+  struct goodbye {
+    std::optional<asio::steady_timer> timer;
+    std::error_code error; ///< empty: clean, or not TLS
+    std::vector<completion<std::error_code>> waiters;
+  };
+  std::unique_ptr<goodbye> goodbye_;
+  goodbye& goodbye_state();
 };
 
 /// The handler of the core's own socket operations: runs `f` with the core,

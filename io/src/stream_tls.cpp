@@ -119,20 +119,29 @@ void stream_core::on_handshake(std::error_code ec,
 }
 
 // A local close of a TLS stream sends close_notify (so the peer can tell a
-// clean end from a cut), waiting at most a second for the peer's answer.
+// clean end from a cut), after the socket write under way if there is one,
+// waiting at most a second in all for the peer's answer.
 void stream_core::tls_goodbye() {
-  auto timer = std::make_shared<asio::steady_timer>(executor());
-  timer->expires_after(std::chrono::seconds{1});
-  timer->async_wait([self = shared_from_this()](std::error_code ec) {
-    if (!ec)
-      self->close_socket();
+  auto& timer = goodbye_state().timer.emplace(executor());
+  timer.expires_after(std::chrono::seconds{1});
+  timer.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->socket_closed_)
+      return;
+    self->goodbye_->error = asio::error::timed_out;
+    self->close_socket();
   });
+  if (!writing_)
+    send_close_notify();
+}
+
+void stream_core::send_close_notify() {
   with_tls([&](auto& t) {
-    t.async_shutdown(core_handler{shared_from_this(),
-                                  [timer](stream_core& self, std::error_code) {
-                                    timer->cancel();
-                                    self.close_socket();
-                                  }});
+    t.async_shutdown(core_handler{
+      shared_from_this(), [](stream_core& self, std::error_code ec) {
+        if (!self.socket_closed_)
+          self.goodbye_->error = ec;
+        self.close_socket();
+      }});
   });
 }
 

@@ -177,6 +177,23 @@ public:
   /// readable. Idempotent; thread-safe.
   void close(std::error_code reason = {});
 
+  /// Closes as `close()` does, and completes once the connection is
+  /// gone: a TLS stream closed here first sends close_notify and waits for
+  /// the peer's (at most a second), so a program that exits when this
+  /// completes has ended the connection cleanly. Called on a stream already
+  /// closing it waits for the same end. Completion: `void(std::error_code)`,
+  /// how the end went: empty for plain sockets and a finished TLS goodbye,
+  /// `asio::error::timed_out` when the peer did not answer, else the TLS
+  /// shutdown's error (e.g. the peer cut the connection).
+  template <asio::completion_token_for<void(std::error_code)> Token>
+  auto async_close(Token&& token) {
+    return detail::initiate<std::error_code>(
+      std::forward<Token>(token), get_executor(),
+      [core = core()](auto done) mutable {
+        start_close(core, std::move(done));
+      });
+  }
+
   /// True once the stream is closed, by either side. Thread-safe.
   bool closed() const noexcept;
 
@@ -235,6 +252,8 @@ private:
                           detail::completion<std::error_code> done);
   static void start_tls(const core_ptr& core, tls_options options,
                         detail::completion<std::error_code> done);
+  static void start_close(const core_ptr& core,
+                          detail::completion<std::error_code> done);
 
   std::shared_ptr<detail::stream_owner> owner_;
 };
