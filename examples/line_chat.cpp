@@ -95,23 +95,6 @@ private:
 };
 // [end]
 
-void wait_for_signal(io::loop& loop) {
-  std::promise<void> stop;
-  io::signal_registry signals{loop.executor()};
-  for (int sig : {SIGINT, SIGTERM}) {
-    std::promise<void> active;
-    signals.on(
-      sig,
-      [&stop, done = false](int) mutable {
-        if (!std::exchange(done, true))
-          stop.set_value();
-      },
-      [&active](auto) { active.set_value(); });
-    active.get_future().wait();
-  }
-  stop.get_future().wait();
-}
-
 int serve(options& o) {
   io::loop loop;
   loop.start();
@@ -129,12 +112,13 @@ int serve(options& o) {
     return 1;
   }
   // [end]
+  io::signal_waiter stop{loop.executor(), {SIGINT, SIGTERM}};
   std::cout << "listening on "
             << (o.serve.unix_path.empty()
                   ? o.serve.host + ":" + std::to_string(server.port())
                   : o.serve.unix_path)
             << std::endl;
-  wait_for_signal(loop);
+  stop.wait();
   server.stop();
   loop.stop(); // the room goes before its members' coroutines could run
   return 0;

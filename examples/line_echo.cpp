@@ -13,7 +13,6 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <future>
 #include <iostream>
 #include <string>
 
@@ -72,22 +71,10 @@ int main(int argc, char** argv) {
               << options.port << ": " << ec.message() << "\n";
     return 1;
   }
-  std::promise<void> stop;
-  gale::io::signal_registry signals{loop.executor()};
-  for (int sig : {SIGINT, SIGTERM}) {
-    std::promise<void> active;
-    signals.on(
-      sig,
-      [&stop, done = false](int) mutable {
-        if (!std::exchange(done, true))
-          stop.set_value();
-      },
-      [&active](auto) { active.set_value(); });
-    active.get_future().wait();
-  }
+  gale::io::signal_waiter stop{loop.executor(), {SIGINT, SIGTERM}};
   std::cout << "listening on " << options.host << ":" << server.port()
             << std::endl;
-  stop.get_future().wait();
+  stop.wait();
   server.stop();
   return 0;
 }

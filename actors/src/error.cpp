@@ -157,6 +157,20 @@ caf::error to_caf_error(const std::error_code& ec, http::response res) {
                     caf::make_message(ec.value(), std::move(res))};
 }
 
+caf::error to_caf_error(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(std::move(failure));
+  } catch (http::status_error& e) {
+    return to_caf_error(e.code(), e.response());
+  } catch (const std::system_error& e) {
+    return to_caf_error(e.code());
+  } catch (const std::exception& e) {
+    return make_error(errc::actor_error, e.what());
+  } catch (...) {
+    return make_error(errc::actor_error, "an exception of unknown type");
+  }
+}
+
 const std::vector<caf::atom_value>& error_categories() {
   static const std::vector<caf::atom_value> all{
     gale_atom, system_atom, netdb_atom,  addrinfo_atom,

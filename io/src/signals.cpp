@@ -1,11 +1,15 @@
 #include "gale/io/signals.hpp"
 
+#include "gale/io/loop.hpp"
+
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 
 #include <atomic>
 #include <csignal>
+#include <future>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -113,6 +117,38 @@ signal_registry::on(int signal_number, callback cb,
 
 void signal_registry::remove(subscription id) {
   asio::post(impl_->signals.get_executor(), [i = impl_, id] { i->erase(id); });
+}
+
+// Shared with the callbacks: one already posted may run after the waiter
+// is gone.
+struct signal_waiter::first_signal {
+  std::promise<int> promise;
+  std::shared_future<int> arrived = promise.get_future().share();
+  std::atomic<bool> told{false};
+};
+
+signal_waiter::signal_waiter(const asio::any_io_executor& ex,
+                             std::initializer_list<int> signal_numbers)
+  : first_(std::make_shared<first_signal>()), registry_(ex) {
+  if (loop::on_any_loop_thread())
+    throw std::logic_error("gale::io::signal_waiter on a loop thread");
+  for (int number : signal_numbers) {
+    std::promise<void> active;
+    registry_.on(
+      number,
+      [first = first_](int n) {
+        if (!first->told.exchange(true))
+          first->promise.set_value(n);
+      },
+      [&active](signal_registry::subscription) { active.set_value(); });
+    active.get_future().wait();
+  }
+}
+
+signal_waiter::~signal_waiter() = default;
+
+int signal_waiter::wait() {
+  return first_->arrived.get();
 }
 
 } // namespace gale::io

@@ -57,3 +57,26 @@ TEST_CASE("signals that cannot be caught are refused", "[io][signals]") {
   CHECK_THROWS_AS(registry.on(0, [](int) {}), std::invalid_argument);
   CHECK_THROWS_AS(registry.on(100000, [](int) {}), std::invalid_argument);
 }
+
+TEST_CASE("signal_waiter: watches from construction, wait returns the first "
+          "signal",
+          "[io][signals]") {
+  gale::io::loop loop;
+  loop.start();
+  gale::io::signal_waiter stop{loop.executor(), {SIGUSR1, SIGUSR2}};
+  ::raise(SIGUSR2); // before wait(): neither missed nor fatal
+  ::raise(SIGUSR1);
+  CHECK(stop.wait() == SIGUSR2);
+  CHECK(stop.wait() == SIGUSR2);
+  // On a loop thread it would wait for that loop: refused.
+  std::promise<bool> refused;
+  loop.post([&] {
+    try {
+      gale::io::signal_waiter on_loop{loop.executor(), {SIGUSR1}};
+      refused.set_value(false);
+    } catch (const std::logic_error&) {
+      refused.set_value(true);
+    }
+  });
+  CHECK(refused.get_future().get());
+}

@@ -37,15 +37,15 @@ struct tls_pair {
 
   tls_pair() {
     loop.start();
-    serve.tls = io::tls_options::server_with(cert.certificate, cert.private_key);
+    serve.tls =
+      io::tls_options::server_with(cert.certificate, cert.private_key);
     connect.tls = io::tls_options::client("localhost");
     connect.tls->ca_file = cert.certificate;
   }
 
   io::stream connect_to(const io::tcp_server& server) {
-    return wait(io::async_connect_stream(loop.executor(), "localhost",
-                                         server.port(), connect,
-                                         asio::use_future));
+    return wait(io::async_connect_stream(
+      loop.executor(), "localhost", server.port(), connect, asio::use_future));
   }
 };
 
@@ -88,7 +88,8 @@ TEST_CASE("async_close on TLS: a line sent just before it reaches the "
     line = {};
     end = {};
     auto s = p.connect_to(server);
-    s.async_write("bye " + std::to_string(round) + "\n", [](std::error_code) {});
+    s.async_write("bye " + std::to_string(round) + "\n",
+                  [](std::error_code) {});
     auto closed = s.async_close(asio::use_future);
     CHECK_FALSE(error_of(std::move(closed))); // the server answered
     CHECK(wait(line.get_future()) == "bye " + std::to_string(round) + "\n");

@@ -6,6 +6,7 @@
 #include <gale/http/message.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -55,6 +56,11 @@ caf::error to_caf_error(const std::error_code& ec);
 /// As above; a status error (`http::status_category`) also carries `res`,
 /// which `http::response_of` gives back.
 caf::error to_caf_error(const std::error_code& ec, http::response res);
+
+/// What an exception says, as a CAF error: a `std::system_error`'s code as
+/// `to_caf_error` converts it (a status error keeps its response), any
+/// other exception `errc::actor_error` with its `what()`.
+caf::error to_caf_error(std::exception_ptr failure);
 
 /// The CAF error categories gale's errors use (for `configure`).
 const std::vector<caf::atom_value>& error_categories();

@@ -337,4 +337,50 @@ public:
   }
 };
 
+// Operations that complete with an exception (run_in_executor, a future's
+// async_wait): the future holds it as it is.
+template <class T>
+class async_result<gale::use_future_t, void(std::exception_ptr, T)> {
+public:
+  using return_type = gale::future<T>;
+
+  template <class Initiation, class... Args>
+  static return_type initiate(Initiation&& init, gale::use_future_t,
+                              Args&&... args) {
+    gale::promise<T> p;
+    auto f = p.get_future();
+    std::move(init)(
+      [p](std::exception_ptr ep, T value) {
+        if (ep)
+          p.set_exception(std::move(ep));
+        else
+          p.set_result(std::move(value));
+      },
+      std::forward<Args>(args)...);
+    return f;
+  }
+};
+
+template <>
+class async_result<gale::use_future_t, void(std::exception_ptr)> {
+public:
+  using return_type = gale::future<void>;
+
+  template <class Initiation, class... Args>
+  static return_type initiate(Initiation&& init, gale::use_future_t,
+                              Args&&... args) {
+    gale::promise<void> p;
+    auto f = p.get_future();
+    std::move(init)(
+      [p](std::exception_ptr ep) {
+        if (ep)
+          p.set_exception(std::move(ep));
+        else
+          p.set_result();
+      },
+      std::forward<Args>(args)...);
+    return f;
+  }
+};
+
 } // namespace asio

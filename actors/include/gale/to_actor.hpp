@@ -7,6 +7,7 @@
 #include <caf/actor.hpp>
 #include <caf/send.hpp>
 
+#include <exception>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -79,6 +80,48 @@ public:
     std::move(init)(
       [token = std::move(token)](std::error_code ec) {
         gale::detail::deliver_to_actor(token, ec);
+      },
+      std::forward<Args>(args)...);
+  }
+};
+
+// Operations that complete with an exception (run_in_executor): the
+// failure arrives as `to_caf_error(exception)`.
+template <class Tag, class T>
+class async_result<gale::to_actor_t<Tag>, void(std::exception_ptr, T)> {
+public:
+  using return_type = void;
+
+  template <class Initiation, class... Args>
+  static void initiate(Initiation&& init, gale::to_actor_t<Tag> token,
+                       Args&&... args) {
+    std::move(init)(
+      [token = std::move(token)](std::exception_ptr ep, T value) {
+        if (ep)
+          caf::anon_send(token.target, token.tag,
+                         gale::to_caf_error(std::move(ep)));
+        else
+          caf::anon_send(token.target, token.tag, std::move(value));
+      },
+      std::forward<Args>(args)...);
+  }
+};
+
+template <class Tag>
+class async_result<gale::to_actor_t<Tag>, void(std::exception_ptr)> {
+public:
+  using return_type = void;
+
+  template <class Initiation, class... Args>
+  static void initiate(Initiation&& init, gale::to_actor_t<Tag> token,
+                       Args&&... args) {
+    std::move(init)(
+      [token = std::move(token)](std::exception_ptr ep) {
+        if (ep)
+          caf::anon_send(token.target, token.tag,
+                         gale::to_caf_error(std::move(ep)));
+        else
+          caf::anon_send(token.target, token.tag);
       },
       std::forward<Args>(args)...);
   }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 
 namespace gale::io {
@@ -44,6 +45,37 @@ public:
 
 private:
   std::shared_ptr<impl> impl_;
+};
+
+/// What `main()` of a server does once it has started: wait on its own
+/// thread for SIGINT or SIGTERM. The signals are watched from construction
+/// (their default action, terminating, replaced), so one that arrives
+/// between then and `wait()` is not missed, nor fatal:
+///
+///     io::signal_waiter stop{loop.executor(), {SIGINT, SIGTERM}};
+///     std::cout << "listening on ..." << std::endl;
+///     stop.wait();
+///
+/// Construct and wait on a thread that is not a loop's (`std::logic_error`
+/// otherwise: the registration waits for `ex`'s loop).
+class signal_waiter {
+public:
+  signal_waiter(const asio::any_io_executor& ex,
+                std::initializer_list<int> signal_numbers);
+  ~signal_waiter();
+
+  signal_waiter(const signal_waiter&) = delete;
+  signal_waiter& operator=(const signal_waiter&) = delete;
+
+  /// Blocks until one of the signals has arrived (at once if one already
+  /// has) and returns its number; later ones return the same.
+  int wait();
+
+  struct first_signal;
+
+private:
+  std::shared_ptr<first_signal> first_;
+  signal_registry registry_;
 };
 
 } // namespace gale::io
