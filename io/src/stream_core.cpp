@@ -172,12 +172,14 @@ void stream_core::tell_closed() {
   if (close_told_)
     return;
   close_told_ = true;
-  asio::post(executor(), [self = shared_from_this()] {
-    if (self->close_callback_)
-      std::exchange(self->close_callback_, nullptr)();
-    if (auto tracker = std::exchange(self->tracker_, {}).lock())
-      tracker->stream_closed(*self);
-  });
+  asio::post(executor(),
+             core_handler{shared_from_this(), [](stream_core& s) {
+                            if (s.close_callback_)
+                              std::exchange(s.close_callback_, nullptr)();
+                            if (auto tracker =
+                                  std::exchange(s.tracker_, {}).lock())
+                              tracker->stream_closed(s);
+                          }});
 }
 
 void stream_core::set_close_callback(std::function<void()> callback) {
@@ -194,10 +196,11 @@ void stream_core::track_close(std::weak_ptr<close_tracker> tracker) {
     tracker_ = std::move(tracker);
     return;
   }
-  asio::post(executor(), [self = shared_from_this(), tracker] {
-    if (auto t = tracker.lock())
-      t->stream_closed(*self);
-  });
+  asio::post(executor(),
+             core_handler{shared_from_this(), [tracker](stream_core& s) {
+                            if (auto t = tracker.lock())
+                              t->stream_closed(s);
+                          }});
 }
 
 // -- the connection --------------------------------------------------------

@@ -287,8 +287,8 @@ template <class F>
 void stream_core::on_loop(F f) {
   if (loop_ && loop_->running_in_this_thread())
     return f(*this);
-  asio::dispatch(executor(), [self = shared_from_this(),
-                              f = std::move(f)]() mutable { f(*self); });
+  // Destroyed unrun (the loop went first), it drops the core's waiters.
+  asio::dispatch(executor(), core_handler{shared_from_this(), std::move(f)});
 }
 
 // A cancellation through the handler's slot is carried to the loop; the id

@@ -179,10 +179,10 @@ bool stream_core::satisfy_view(bool posted) {
     return false;
   }
   if (posted) { // not inside the call that started the read
-    asio::post(executor(), [self = shared_from_this()] {
-      if (self->read_ && self->read_->view_done)
-        self->satisfy_view(false);
-    });
+    asio::post(executor(), core_handler{shared_from_this(), [](stream_core& s) {
+                                          if (s.read_ && s.read_->view_done)
+                                            s.satisfy_view(false);
+                                        }});
     return false;
   }
   deliver_view(buffer_.data(), true);

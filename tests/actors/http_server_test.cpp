@@ -86,7 +86,8 @@ TEST_CASE("actor handlers answer whole, in pieces, or not at all",
       }};
   });
   auto req = std::make_shared<gale::requester>(srv.system());
-  http_test_server actor_srv{gale::http::from_actor(req, handler, 300ms)};
+  // Long enough for a loaded machine under sanitizers; /never waits it out.
+  http_test_server actor_srv{gale::http::from_actor(req, handler, 2s)};
   CHECK(actor_srv.fetch("/x").body == "actor /x");
   CHECK(actor_srv.fetch("/pieces").body == "abc");
   CHECK(actor_srv.fetch("/never").status == 504);
