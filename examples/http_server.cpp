@@ -2,7 +2,7 @@
 // written in the style you pick.
 //
 // Usage: http_server --port P [--host H] [--handler callback|coroutine|actor]
-//                    [--loops N]
+//                    [--loops N] [--log-level LEVELS] [--access-log]
 //
 //   GET  /                      200 "Hello, world"
 //   POST /echo                  200, the request's body and Content-Type
@@ -13,6 +13,10 @@
 //
 // Prints "listening on H:P" once it accepts connections; SIGINT or SIGTERM
 // stop it gracefully (requests in progress finish) with exit status 0.
+// --access-log writes a line per request to standard error
+// ("200 GET / (127.0.0.1) 0.12ms 12B"); --log-level sets gale's log levels
+// as GALE_LOG_LEVEL does ("info", "warning,access=info").
+#include <gale/io/log.hpp>
 #include <gale/blocking.hpp>
 #include <gale/http/router.hpp>
 #include <gale/http/server.hpp>
@@ -269,11 +273,18 @@ struct options {
   std::optional<std::uint16_t> port;
   std::string handler = "callback";
   std::size_t loops = 1;
+  bool access_log = false;
 };
 
 std::optional<std::string> parse(int argc, char** argv, options& o) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg == "--access-log") {
+      o.access_log = true;
+      gale::io::log::set_level(gale::io::log::channel::access,
+                               gale::io::log::level::info);
+      continue;
+    }
     std::string_view name = arg, value;
     if (auto eq = arg.find('='); arg.starts_with("--") && eq != arg.npos) {
       name = arg.substr(0, eq);
@@ -307,6 +318,9 @@ std::optional<std::string> parse(int argc, char** argv, options& o) {
       if (!n || *n == 0)
         return "--loops needs 1..256";
       o.loops = *n;
+    } else if (name == "--log-level") {
+      if (!gale::io::log::set_levels(value))
+        return "--log-level needs levels such as info or warning,access=info";
     } else {
       return "unknown option " + std::string{name};
     }
@@ -323,7 +337,8 @@ int main(int argc, char** argv) {
   if (auto problem = parse(argc, argv, opts)) {
     std::cerr << "http_server: " << *problem
               << "\nusage: http_server --port P [--host H] "
-                 "[--handler callback|coroutine|actor] [--loops N]\n";
+                 "[--handler callback|coroutine|actor] [--loops N]\n"
+                 "                   [--log-level LEVELS] [--access-log]\n";
     return 2;
   }
   // A server holds a descriptor per connection: allow as many as we may.
@@ -363,6 +378,7 @@ int main(int argc, char** argv) {
     server_opts.host = opts.host;
     server_opts.port = *opts.port;
     server_opts.reuse_port = opts.loops > 1;
+    server_opts.access_log = opts.access_log;
     for (std::size_t i = 0; i < opts.loops; ++i) {
       loops.push_back(gale::spawn_io_actor(sys));
       // [serve]

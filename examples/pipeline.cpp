@@ -11,6 +11,9 @@
 //       crawls another site instead (same host only, N pages, default 200)
 //   pipeline --worker --port P [--host H]
 //       runs a worker: serves fetch and parse to coordinators
+// Each also takes --log-level LEVELS (gale's log levels, as GALE_LOG_LEVEL:
+// "info", "warning,access=info") and --access-log (a line per request the
+// generated site answers, on standard error).
 //
 // Exit status: 0 when the crawl completed (pages that failed are counted
 // in the report), 1 when it could not (no worker reachable, all workers
@@ -21,6 +24,7 @@
 
 #include <gale/blocking.hpp>
 #include <gale/http/server.hpp>
+#include <gale/io/log.hpp>
 #include <gale/io_client.hpp>
 #include <gale/pipeline.hpp>
 #include <gale/remote.hpp>
@@ -63,6 +67,7 @@ struct options {
   std::uint64_t max_pages = 0; ///< 0: all (generated) or 200 (--url)
   std::size_t concurrency = 32;
   std::vector<std::pair<std::string, std::uint16_t>> workers;
+  bool access_log = false;
 };
 
 std::optional<std::uint64_t> number(std::string_view text, std::uint64_t max) {
@@ -78,6 +83,12 @@ std::optional<std::string> parse(int argc, char** argv, options& o) {
     std::string_view arg = argv[i];
     if (arg == "--worker") {
       o.worker = true;
+      continue;
+    }
+    if (arg == "--access-log") {
+      o.access_log = true;
+      gale::io::log::set_level(gale::io::log::channel::access,
+                               gale::io::log::level::info);
       continue;
     }
     std::string_view name = arg, value;
@@ -117,6 +128,9 @@ std::optional<std::string> parse(int argc, char** argv, options& o) {
           || (u.scheme != "http" && u.scheme != "https"))
         return "--url needs an http:// or https:// URL";
       o.url = value;
+    } else if (name == "--log-level") {
+      if (!gale::io::log::set_levels(value))
+        return "--log-level needs levels such as info or warning,access=info";
     } else if (name == "--workers") {
       std::string_view rest = value;
       while (!rest.empty()) {
@@ -433,6 +447,7 @@ int run_coordinator(caf::actor_system& sys, const options& opts) {
     gale::io::http_server_options server;
     server.host = opts.host;
     server.port = 0;
+    server.access_log = opts.access_log;
     auto pages = opts.pages;
     // [site-server]
     auto site = client.serve(
@@ -563,7 +578,8 @@ int main(int argc, char** argv) {
          " [--host H]\n"
          "       pipeline --url URL [--max-pages N] [--concurrency C]"
          " [--workers H:P,...]\n"
-         "       pipeline --worker --port P [--host H]\n";
+         "       pipeline --worker --port P [--host H]\n"
+         "       (each also takes --log-level LEVELS and --access-log)\n";
     return 2;
   }
   caf::actor_system_config cfg;

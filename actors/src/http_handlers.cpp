@@ -1,5 +1,7 @@
 #include "gale/http/server.hpp"
 
+#include <gale/io/unhandled.hpp>
+
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
@@ -19,12 +21,16 @@ response status_page(int status) {
 
 io::http_handler from_coroutine(coroutine_handler handler) {
   return [handler = std::move(handler)](io::exchange_ptr x) {
-    asio::co_spawn(x->executor(), handler(x),
-                   [x](std::exception_ptr failure, response res) {
-                     // A coroutine that streamed has answered already; a
-                     // second answer is ignored.
-                     x->respond(failure ? status_page(500) : std::move(res));
-                   });
+    asio::co_spawn(
+      x->executor(), handler(x), [x](std::exception_ptr failure, response res) {
+        if (failure)
+          io::report_unhandled(failure, "an HTTP coroutine for "
+                                          + x->request().method + " "
+                                          + x->request().target);
+        // A coroutine that streamed has answered already; a
+        // second answer is ignored.
+        x->respond(failure ? status_page(500) : std::move(res));
+      });
   };
 }
 

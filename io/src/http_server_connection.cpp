@@ -4,6 +4,8 @@
 #include "stream_core.hpp"
 #include "ws_connection.hpp"
 
+#include <gale/io/unhandled.hpp>
+
 #include <gale/http/error.hpp>
 
 namespace gale::io::detail {
@@ -157,8 +159,25 @@ void server_connection::on_request() {
     x->mark_upgrade_request();
     closing_ = true;
   }
+  if (server_->opts.access_log)
+    x->log_access();
   pipeline_.push_back(x);
-  server_->handler(x);
+  try {
+    server_->handler(x);
+  } catch (...) {
+    // Tornado's answer to a handler's bug: a 500 if nothing was sent yet,
+    // else the connection ends (a cut answer must not look whole).
+    report_unhandled(std::current_exception(), "an HTTP handler for "
+                                                 + x->request().method + " "
+                                                 + x->request().target);
+    if (x->started())
+      return close();
+    http::response error;
+    error.status = 500;
+    error.headers.set("Content-Type", "text/plain");
+    error.body = "Internal Server Error\n";
+    x->respond(std::move(error));
+  }
 }
 
 /// A malformed request: its own answer after those before it, then the

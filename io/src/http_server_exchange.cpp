@@ -3,9 +3,12 @@
 #include "http_server_connection.hpp"
 
 #include <gale/http/serializer.hpp>
+#include <gale/io/log.hpp>
 #include <gale/ws/handshake.hpp>
 
 #include <asio/dispatch.hpp>
+
+#include <cstdio>
 
 namespace gale::io::detail {
 
@@ -56,7 +59,7 @@ void server_exchange::respond(http::response res) {
     if (x.started_)
       return; // answered already: the first answer stands
     x.prepare(res);
-    x.finished_ = true;
+    x.finish();
   });
 }
 
@@ -85,6 +88,7 @@ void server_exchange::write(std::string piece, std::function<void()> written) {
           written();
         return;
       }
+      x.body_bytes_ += piece.size();
       if (x.chunked_)
         http::append_chunk(piece, x.out);
       else
@@ -101,7 +105,7 @@ void server_exchange::end() {
       return;
     if (x.chunked_ && !x.head_only_)
       http::append_last_chunk({}, x.out);
-    x.finished_ = true;
+    x.finish();
   });
 }
 
@@ -136,6 +140,9 @@ void server_exchange::prepare(http::response& res, bool head_only_body) {
     res.headers.set("Connection", "close");
   else if (req_.version == 10)
     res.headers.set("Connection", "keep-alive");
+  status_ = res.status;
+  if (!head_only_ && !head_only_body)
+    body_bytes_ = res.body.size();
   std::error_code ec;
   if (head_only_ || head_only_body)
     ec = http::serialize_head(res, out);
@@ -149,8 +156,31 @@ void server_exchange::prepare(http::response& res, bool head_only_body) {
     http::serialize(error, out);
     keep_alive_ = false;
     streaming_ = false;
-    finished_ = true;
+    status_ = 500;
+    body_bytes_ = 0;
+    finish();
   }
+}
+
+// Tornado's line, with the body's size: "200 GET /x (10.0.0.1) 1.52ms
+// 12B", at info, warning for 4xx, error for 5xx.
+void server_exchange::finish() {
+  if (std::exchange(finished_, true) || !access_log_)
+    return;
+  auto l = status_ < 400   ? log::level::info
+           : status_ < 500 ? log::level::warning
+                           : log::level::error;
+  if (!log::enabled(log::channel::access, l))
+    return;
+  auto took = std::chrono::duration<double, std::milli>(
+                std::chrono::steady_clock::now() - began_)
+                .count();
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.2fms", took);
+  log::write(log::channel::access, l,
+             std::to_string(status_) + " " + req_.method + " " + req_.target
+               + " (" + remote_ip_ + ") " + ms + " "
+               + std::to_string(body_bytes_) + "B");
 }
 
 void server_exchange::handshake(websocket_handlers handlers,
@@ -160,10 +190,12 @@ void server_exchange::handshake(websocket_handlers handlers,
                               options.permessage_deflate});
   if (!d.accepted()) {
     prepare(d.response);
-    finished_ = true;
+    finish();
     return;
   }
-  started_ = finished_ = true;
+  started_ = true;
+  status_ = d.response.status;
+  finish();
   http::serialize_head(d.response, out);
   websocket_ = std::make_unique<websocket_setup>(
     websocket_setup{std::move(handlers), std::move(options),

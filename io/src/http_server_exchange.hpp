@@ -10,6 +10,8 @@
 #include <asio/io_context.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -64,6 +66,14 @@ public:
   /// The request asked to switch protocols: unless a WebSocket is
   /// accepted, the connection ends after the answer.
   void mark_upgrade_request() { upgrade_request_ = true; }
+  /// Writes a line to the access log when the answer is complete.
+  void log_access() {
+    access_log_ = true;
+    began_ = std::chrono::steady_clock::now();
+  }
+  /// True once an answer has begun (a handler's exception can then only
+  /// cut the connection).
+  bool started() const noexcept { return started_; }
 
   /// The connection went away: nothing more will be sent.
   void abandon();
@@ -94,6 +104,8 @@ private:
   /// Serializes `res` (its head only for HEAD, or when `head_only_body`).
   void prepare(http::response& res, bool head_only_body = false);
   void handshake(websocket_handlers handlers, websocket_options options);
+  /// The answer is complete: `finished_`, and its access log line.
+  void finish();
 
   asio::any_io_executor ex_;
   /// The executor's io_context, when it has one: a cheap "are we on it".
@@ -110,6 +122,10 @@ private:
   bool head_only_ = false;
   bool finished_ = false;
   bool upgrade_request_ = false;
+  bool access_log_ = false;
+  int status_ = 0;
+  std::uint64_t body_bytes_ = 0;
+  std::chrono::steady_clock::time_point began_;
   std::unique_ptr<websocket_setup> websocket_;
   std::atomic<bool> gone_{false};
 };

@@ -1,5 +1,7 @@
 #include "gale/io/loop.hpp"
 
+#include "gale/io/unhandled.hpp"
+
 #include <asio/executor_work_guard.hpp>
 
 namespace gale::io {
@@ -30,7 +32,16 @@ void loop::start() {
     this_thread_runs_a_loop = true;
     // The loop runs until stop(), even while it has nothing to do.
     auto work = asio::make_work_guard(context_);
-    context_.run();
+    // A handler's exception leaves run(); the next run() goes on with the
+    // handlers after it, so one bug costs one handler, not the loop.
+    for (;;) {
+      try {
+        context_.run();
+        return;
+      } catch (...) {
+        report_unhandled(std::current_exception(), "a handler on a gale loop");
+      }
+    }
   }};
 }
 

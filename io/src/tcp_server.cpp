@@ -2,6 +2,7 @@
 // a Unix socket), the accept loops, TLS before the handler, and draining.
 
 #include "gale/io/tcp_server.hpp"
+#include "gale/io/unhandled.hpp"
 
 #include "gale/io/tcp.hpp"
 #include "stream_core.hpp"
@@ -28,8 +29,10 @@ coroutine_per_stream(std::function<asio::awaitable<void>(stream)> body) {
   return [fn](stream s) {
     auto ex = s.get_executor();
     asio::co_spawn(ex, (*fn)(s), [fn, s](std::exception_ptr e) mutable {
-      if (e)
-        s.close();
+      if (!e)
+        return;
+      report_unhandled(e, "a stream's coroutine (" + s.peer() + ")");
+      s.close();
     });
   };
 }
@@ -210,6 +213,8 @@ private:
     try {
       handler_(s);
     } catch (...) { // the handler's bug ends its connection, not the loop
+      report_unhandled(std::current_exception(),
+                       "a stream handler (" + s.peer() + ")");
       s.close();
     }
   }

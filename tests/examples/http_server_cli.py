@@ -6,6 +6,7 @@ HTTP client, and raw sockets for pipelining, malformed and slow requests.
 Usage: http_server_cli.py BIN_DIR
 """
 import http.client
+import re
 import signal
 import socket
 import subprocess
@@ -232,7 +233,39 @@ def main():
     code = subprocess.run([bin_dir + "/http_server", "--port", "1",
                            "--handler", "nope"], capture_output=True).returncode
     check("bad --handler: usage error", code == 2)
+    code = subprocess.run([bin_dir + "/http_server", "--port", "1",
+                           "--log-level", "loud"],
+                          capture_output=True).returncode
+    check("bad --log-level: usage error", code == 2)
+    access_log(bin_dir)
     return summary()
+
+
+def access_log(bin_dir):
+    """--access-log: a line per request on stderr, Tornado's shape with
+    the body's size; --log-level off silences it again."""
+    for extra, expect_lines in ((["--access-log"], True),
+                                (["--access-log", "--log-level", "off"],
+                                 False)):
+        port = free_port()
+        p = subprocess.Popen([bin_dir + "/http_server", "--port", str(port)]
+                             + extra, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        p.stdout.readline()
+        raw(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        raw(port, b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=20)
+        ok = re.search(r"\[gale\.access\] \[info\] 200 GET / \(127\.0\.0\.1\)"
+                       r" [\d.]+ms 12B", err) is not None
+        missing = re.search(r"\[gale\.access\] \[warning\] 404 GET /nope ",
+                            err) is not None
+        name = " ".join(extra)
+        if expect_lines:
+            check("%s: 200 and 404 logged" % name, ok and missing, err)
+        else:
+            check("%s: nothing logged" % name,
+                  "gale.access" not in err, err)
 
 
 if __name__ == "__main__":

@@ -213,7 +213,15 @@ def main(bin_dir):
           nobody.returncode == 1
           and "cannot reach any worker" in nobody.stderr, nobody.stderr)
     crawl_other_site(bin_dir)
-    for args in (["--pages", "0"], ["--workers", "nohostport"],
+    logged = subprocess.run([bin_dir + "/pipeline", "--pages", "20",
+                             "--access-log"],
+                            capture_output=True, text=True, timeout=60)
+    access = [l for l in logged.stderr.splitlines() if "[gale.access]" in l]
+    check("--access-log: a line per page the site answered",
+          logged.returncode == 0 and len(access) >= 20
+          and any(re.search(r"\] 200 GET / \(127\.0\.0\.1\) [\d.]+ms \d+B$",
+                            l) for l in access), logged.stderr[-2000:])
+    for args in (["--log-level", "shouting"], ["--pages", "0"], ["--workers", "nohostport"],
                  ["--url", "ftp://example.com/"], ["--url", "not a url"],
                  ["--port", "1"], ["--worker", "--port", "1", "--url",
                                    "http://x/"],

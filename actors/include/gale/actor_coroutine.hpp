@@ -5,6 +5,8 @@
 #include "gale/http_messages.hpp"
 #include "gale/timeout.hpp"
 
+#include <gale/io/unhandled.hpp>
+
 #include <asio/cancellation_signal.hpp>
 
 #include <caf/actor_cast.hpp>
@@ -32,9 +34,12 @@
 namespace gale {
 
 /// A fire-and-forget coroutine run by an actor. It starts at once and runs
-/// until its first `co_await`. An exception escaping it is swallowed after
-/// being handed to `set_unhandled` (default: none): answer your requests
-/// inside the coroutine, typically through a response promise.
+/// until its first `co_await`. An exception escaping it ends the coroutine
+/// and is reported (`io::set_unhandled_handler`, by default a log line);
+/// the actor goes on with its next message. Answer your requests inside
+/// the coroutine, typically through a response promise: a request whose
+/// coroutine threw is answered only when the promise goes (CAF then sends
+/// `broken_promise`).
 class actor_task {
 public:
   struct promise_type {
@@ -42,7 +47,9 @@ public:
     std::suspend_never initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
     void return_void() noexcept {}
-    void unhandled_exception() noexcept {}
+    void unhandled_exception() noexcept {
+      io::report_unhandled(std::current_exception(), "an actor coroutine");
+    }
   };
 };
 

@@ -4,6 +4,7 @@
 #include "gale/error.hpp"
 
 #include <gale/io/detail/completion.hpp>
+#include <gale/io/unhandled.hpp>
 
 #include <asio/async_result.hpp>
 #include <asio/system_executor.hpp>
@@ -81,7 +82,18 @@ struct future_state {
     }
     ready_cv.notify_all();
     for (auto& cb : due)
+      run_callback(cb);
+  }
+
+  /// Runs a done-callback; its exception is reported, and the callbacks
+  /// after it (and whoever set the result) go on.
+  static void run_callback(const std::function<void()>& cb) noexcept {
+    try {
       cb();
+    } catch (...) {
+      io::report_unhandled(std::current_exception(),
+                           "a gale::future's done-callback");
+    }
   }
 };
 
@@ -125,7 +137,8 @@ public:
   }
 
   /// Calls `cb(*this)` once ready: at once on this thread if it already is,
-  /// else on the thread that sets the result.
+  /// else on the thread that sets the result. An exception escaping `cb`
+  /// is reported (`io::set_unhandled_handler`), not thrown.
   void add_done_callback(std::function<void(future)> cb) const {
     {
       std::lock_guard guard{state_->mutex};
@@ -135,7 +148,7 @@ public:
         return;
       }
     }
-    cb(*this);
+    detail::future_state<T>::run_callback([&] { cb(*this); });
   }
 
   /// A future of `f(value)`. An exception of this future or of `f` passes

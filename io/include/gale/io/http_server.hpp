@@ -44,6 +44,12 @@ struct http_server_options {
   /// Proxies (IP addresses) whose X-Real-IP, X-Forwarded-For and
   /// X-Forwarded-Proto are believed; empty: nobody's (the default).
   std::vector<std::string> trusted_proxies;
+  /// A line per answered request on the access channel (`gale::io::log`):
+  /// "200 GET /x (10.0.0.1) 1.52ms 12B" — status, method, target, client,
+  /// time from the request's end to its answer's, body bytes — at level
+  /// info (warning for 4xx, error for 5xx), so set that channel to info to
+  /// see them all.
+  bool access_log = false;
 };
 
 /// One WebSocket connection's sending side; calls are thread-safe and run
@@ -150,7 +156,9 @@ public:
 using exchange_ptr = std::shared_ptr<http_exchange>;
 
 /// Runs on the loop thread for every complete request (body buffered up
-/// to max_body_size); it answers now or later, from any thread.
+/// to max_body_size); it answers now or later, from any thread. An
+/// exception escaping it is reported (`set_unhandled_handler`) and
+/// answered with 500, or, when an answer had begun, ends the connection.
 using http_handler = std::function<void(exchange_ptr)>;
 
 /// An HTTP/1.1 server on one loop: keep-alive, pipelining (answers in

@@ -14,7 +14,9 @@ namespace gale::io {
 ///
 /// Every handler of an operation started on `executor()` runs on that thread,
 /// so code on the loop needs no locks; a handler that blocks stalls every
-/// other operation of the loop. `post` is the one thread-safe way in.
+/// other operation of the loop. `post` is the one thread-safe way in. An
+/// exception that escapes a handler is reported (`set_unhandled_handler`,
+/// by default a log line) and the loop goes on with the next one.
 class loop {
 public:
   using executor_type = asio::io_context::executor_type;
