@@ -34,6 +34,7 @@ public:
     case errc::invalid_argument: return "invalid argument";
     case errc::actor_error: return "actor error";
     case errc::io_error: return "I/O error";
+    case errc::queue_full: return "queue full";
     }
     return "unknown gale error " + std::to_string(code);
   }

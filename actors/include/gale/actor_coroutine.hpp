@@ -25,12 +25,13 @@
 ///
 /// A handler calls a coroutine function returning `gale::actor_task`; in it,
 /// `co_await gale::ask<R>(self, dest, timeout, args...)` sends a request
-/// and suspends until the reply. The coroutine resumes inside the actor's
-/// own reply handler, on the actor's thread, so it may touch the actor's
-/// state like any handler. Meanwhile the actor goes on handling other
-/// messages. If the actor dies while a coroutine waits, the pending reply
-/// handler is destroyed and takes the suspended coroutine frame with it
-/// (locals' destructors run; the coroutine does not resume).
+/// and suspends until the reply, and any gale or Asio operation is awaited
+/// with the token `gale::on_actor(self)` (`gale/on_actor.hpp`). The coroutine
+/// resumes inside the actor's own reply handler, on the actor's thread, so it
+/// may touch the actor's state like any handler. Meanwhile the actor goes on
+/// handling other messages. If the actor dies while a coroutine waits, the
+/// pending reply handler is destroyed and takes the suspended coroutine frame
+/// with it (locals' destructors run; the coroutine does not resume).
 namespace gale {
 
 /// A fire-and-forget coroutine run by an actor. It starts at once and runs

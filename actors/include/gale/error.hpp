@@ -26,6 +26,7 @@ enum class errc : std::uint8_t {
   invalid_argument,   ///< an argument the operation cannot take (see message)
   actor_error,        ///< any other error raised by an actor (see message)
   io_error,           ///< an I/O error with no portable code (see message)
+  queue_full,         ///< a push that cannot wait met a full queue
 };
 
 /// The category of `gale::errc`; its name is "gale".

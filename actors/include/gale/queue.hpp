@@ -1,104 +1,266 @@
 #pragma once
 
+#include "gale/detail/queue_state.hpp"
 #include "gale/result.hpp"
 
 #include <gale/io/detail/completion.hpp>
-#include <gale/io/detail/unique_function.hpp>
 
 #include <asio/system_executor.hpp>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
+#include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 
 namespace gale {
 
-/// A thread-safe FIFO that code outside the actor world drains: the
-/// deliver-to-a-queue style. Producers `push`; consumers `pop` (blocking,
-/// optionally with a time limit), `try_pop`, or `async_pop` with any Asio
-/// token (`co_await q.async_pop(asio::use_awaitable)`).
-template <class T>
+/// A thread-safe queue, Tornado's `tornado.queues.Queue` for threads,
+/// loops and actors alike: the deliver-to-a-queue style, and the
+/// producer-consumer tool of coroutines.
+///
+/// `maxsize` bounds it (0: no bound): `async_push` then waits while it is
+/// full (backpressure), `push` fails with `errc::queue_full`. `async_pop`
+/// waits while it is empty. Both waits take a timeout (`errc::timed_out`)
+/// and the token's cancellation slot (`errc::cancelled`); a waiter that
+/// gives up leaves nothing behind. Blocking forms (`pop`, `push(x,
+/// limit)`, `join`) are for threads that are not loops. `task_done` and
+/// `join` count items as Tornado's do. `Order` is `fifo`, `lifo` or
+/// `priority<Compare>` (smallest first). Completions run through the
+/// token's executor, never inside the call that completes them.
+/// Destroying the queue fails its waiters with `errc::cancelled`.
+template <class T, class Order = fifo>
 class queue {
+  using state = detail::queue_state<T, Order>;
+  using duration = std::chrono::steady_clock::duration;
+
 public:
-  queue() = default;
+  explicit queue(std::size_t maxsize = 0)
+    : state_(std::make_shared<state>(maxsize)) {}
   queue(const queue&) = delete;
   queue& operator=(const queue&) = delete;
+  ~queue() { state_->close(); }
 
-  /// Appends `x`, or hands it straight to the oldest `async_pop` waiter.
+  /// Puts `x` without waiting: to the oldest `async_pop` waiter, else among
+  /// the items. Throws `gale::error(errc::queue_full)` when full (Tornado's
+  /// put_nowait).
   void push(T x) {
-    io::detail::unique_function<void(T)> waiter;
+    std::list<typename state::getter> handed;
     {
-      std::lock_guard guard{mutex_};
-      if (waiters_.empty()) {
-        items_.push_back(std::move(x));
-        nonempty_.notify_one();
-        return;
-      }
-      waiter = std::move(waiters_.front());
-      waiters_.pop_front();
+      std::lock_guard guard{state_->mutex};
+      if (!state_->put_locked(x, handed))
+        throw error{make_error_code(errc::queue_full), "gale::queue::push"};
     }
-    waiter(std::move(x));
+    state::finish(handed, x);
   }
 
+  /// Blocks while full, for at most `limit`; false when no room came.
+  template <class Rep, class Period>
+  bool push(T x, std::chrono::duration<Rep, Period> limit) {
+    std::list<typename state::getter> handed;
+    {
+      std::unique_lock guard{state_->mutex};
+      bool room = state_->nonfull.wait_for(guard, limit, [&] {
+        return !state_->getters.empty() || !state_->full_locked();
+      });
+      if (!room)
+        return false;
+      state_->put_locked(x, handed);
+    }
+    state::finish(handed, x);
+    return true;
+  }
+
+  /// The next item, if there is one now (Tornado's get_nowait).
   std::optional<T> try_pop() {
-    std::lock_guard guard{mutex_};
-    return take_locked();
+    std::list<typename state::putter> admitted;
+    std::optional<T> x;
+    {
+      std::lock_guard guard{state_->mutex};
+      x = state_->take_locked(admitted);
+    }
+    state::finish(admitted);
+    return x;
   }
 
-  /// Blocks until an element arrives.
+  /// Blocks until an item arrives.
   T pop() {
-    std::unique_lock guard{mutex_};
-    nonempty_.wait(guard, [&] { return !items_.empty(); });
-    return *take_locked();
+    std::list<typename state::putter> admitted;
+    std::optional<T> x;
+    {
+      std::unique_lock guard{state_->mutex};
+      state_->nonempty.wait(guard, [&] { return state_->items.size() != 0; });
+      x = state_->take_locked(admitted);
+    }
+    state::finish(admitted);
+    return std::move(*x);
   }
 
   /// Blocks up to `limit`; empty when nothing arrived in time.
   template <class Rep, class Period>
   std::optional<T> pop(std::chrono::duration<Rep, Period> limit) {
-    std::unique_lock guard{mutex_};
-    if (!nonempty_.wait_for(guard, limit, [&] { return !items_.empty(); }))
-      return std::nullopt;
-    return take_locked();
-  }
-
-  std::size_t size() const {
-    std::lock_guard guard{mutex_};
-    return items_.size();
-  }
-
-  /// Completes `token` with the next element, through the token's executor.
-  /// Signature: `void(T)`.
-  template <class Token>
-  auto async_pop(Token&& token) {
-    return io::detail::initiate<T>(
-      std::forward<Token>(token), asio::system_executor{}, [this](auto done) {
-        std::unique_lock guard{mutex_};
-        if (auto x = take_locked()) {
-          guard.unlock();
-          done.complete_posted(std::move(*x)); // not inside this call
-          return;
-        }
-        waiters_.push_back([done = std::move(done)](T x) mutable {
-          done.complete(std::move(x));
-        });
-      });
-  }
-
-private:
-  std::optional<T> take_locked() {
-    if (items_.empty())
-      return std::nullopt;
-    std::optional<T> x{std::move(items_.front())};
-    items_.pop_front();
+    std::list<typename state::putter> admitted;
+    std::optional<T> x;
+    {
+      std::unique_lock guard{state_->mutex};
+      if (state_->nonempty.wait_for(guard, limit,
+                                    [&] { return state_->items.size() != 0; }))
+        x = state_->take_locked(admitted);
+    }
+    state::finish(admitted);
     return x;
   }
 
-  mutable std::mutex mutex_;
-  std::condition_variable nonempty_;
-  std::deque<T> items_;
-  std::deque<io::detail::unique_function<void(T)>> waiters_;
+  /// Completes with the next item, waiting for it while the queue is empty
+  /// (for at most `timeout` when given). Signature `void(std::error_code,
+  /// T)`: `errc::timed_out` or `errc::cancelled` when it gave up, with a
+  /// `T` made from that error if `T` can hold one (`gale::result`), else a
+  /// default `T`; `co_await` returns the item or throws `gale::error`.
+  template <class Token>
+  auto async_pop(Token&& token) {
+    return async_pop(duration::zero(), std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_pop(duration timeout, Token&& token) {
+    return io::detail::initiate<std::error_code, T>(
+      std::forward<Token>(token), asio::system_executor{},
+      [st = state_, timeout](auto done) { start_pop(st, timeout, done); });
+  }
+
+  /// Puts `x`, waiting while the queue is full (for at most `timeout` when
+  /// given). Signature `void(std::error_code)`: `errc::timed_out` or
+  /// `errc::cancelled` when it gave up, and `x` was not put.
+  template <class Token>
+  auto async_push(T x, Token&& token) {
+    return async_push(std::move(x), duration::zero(),
+                      std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_push(T x, duration timeout, Token&& token) {
+    return io::detail::initiate<std::error_code>(
+      std::forward<Token>(token), asio::system_executor{},
+      [st = state_, timeout, x = std::move(x)](auto done) mutable {
+        start_push(st, timeout, std::move(x), done);
+      });
+  }
+
+  /// Marks one item taken as done (Tornado's task_done); throws
+  /// `std::logic_error` when called more often than items were put.
+  void task_done() {
+    std::list<typename state::joiner> joiners;
+    {
+      std::lock_guard guard{state_->mutex};
+      if (state_->unfinished == 0)
+        throw std::logic_error("gale::queue::task_done: more calls than items");
+      if (--state_->unfinished != 0)
+        return;
+      joiners = std::move(state_->joiners);
+      state_->joined.notify_all();
+    }
+    for (auto& j : joiners) {
+      detail::stop_timer(j.timer);
+      j.done.complete_posted({});
+    }
+  }
+
+  /// Blocks until every item put has been marked done.
+  void join() {
+    std::unique_lock guard{state_->mutex};
+    state_->joined.wait(guard, [&] { return state_->unfinished == 0; });
+  }
+
+  /// As `join`, for at most `limit`; false when items were still undone.
+  template <class Rep, class Period>
+  bool join(std::chrono::duration<Rep, Period> limit) {
+    std::unique_lock guard{state_->mutex};
+    return state_->joined.wait_for(guard, limit,
+                                   [&] { return state_->unfinished == 0; });
+  }
+
+  /// Completes once every item put has been marked done (for at most
+  /// `timeout` when given). Signature `void(std::error_code)`.
+  template <class Token>
+  auto async_join(Token&& token) {
+    return async_join(duration::zero(), std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_join(duration timeout, Token&& token) {
+    return io::detail::initiate<std::error_code>(
+      std::forward<Token>(token), asio::system_executor{},
+      [st = state_, timeout](auto done) { start_join(st, timeout, done); });
+  }
+
+  std::size_t size() const {
+    std::lock_guard guard{state_->mutex};
+    return state_->items.size();
+  }
+  bool empty() const { return size() == 0; }
+  bool full() const {
+    std::lock_guard guard{state_->mutex};
+    return state_->full_locked();
+  }
+  std::size_t maxsize() const noexcept { return state_->maxsize; }
+
+private:
+  using getter_done = io::detail::completion<std::error_code, T>;
+  using plain_done = io::detail::completion<std::error_code>;
+
+  static void start_pop(const std::shared_ptr<state>& st, duration timeout,
+                        getter_done& done) {
+    std::list<typename state::putter> admitted;
+    std::unique_lock guard{st->mutex};
+    if (auto x = st->take_locked(admitted)) {
+      guard.unlock();
+      state::finish(admitted);
+      return done.complete_posted({}, std::move(*x));
+    }
+    auto id = ++st->next_id;
+    auto& w = st->getters.emplace_back();
+    w.id = id;
+    w.done = std::move(done);
+    st->watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
+      if (auto s = weak.lock())
+        s->abandon(s->getters, id, why);
+    });
+  }
+
+  static void start_push(const std::shared_ptr<state>& st, duration timeout,
+                         T x, plain_done& done) {
+    std::list<typename state::getter> handed;
+    std::unique_lock guard{st->mutex};
+    if (st->put_locked(x, handed)) {
+      guard.unlock();
+      state::finish(handed, x);
+      return done.complete_posted({});
+    }
+    auto id = ++st->next_id;
+    auto& w = st->putters.emplace_back(
+      typename state::putter{{id, std::move(done), {}}, std::move(x)});
+    st->watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
+      if (auto s = weak.lock())
+        s->abandon(s->putters, id, why);
+    });
+  }
+
+  static void start_join(const std::shared_ptr<state>& st, duration timeout,
+                         plain_done& done) {
+    std::unique_lock guard{st->mutex};
+    if (st->unfinished == 0) {
+      guard.unlock();
+      return done.complete_posted({});
+    }
+    auto id = ++st->next_id;
+    auto& w = st->joiners.emplace_back();
+    w.id = id;
+    w.done = std::move(done);
+    st->watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
+      if (auto s = weak.lock())
+        s->abandon(s->joiners, id, why);
+    });
+  }
+
+  std::shared_ptr<state> state_;
 };
 
 /// Completion token: the operation's outcome is pushed into `q` as a

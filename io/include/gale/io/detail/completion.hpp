@@ -50,6 +50,11 @@ public:
     return impl_ ? impl_->slot : asio::cancellation_slot{};
   }
 
+  /// Where the handler runs: its associated executor, else the I/O
+  /// object's (for timers that belong with the waiting operation).
+  /// Precondition: `*this` is true.
+  asio::any_io_executor executor() const { return impl_->home_executor(); }
+
   /// Finishes from within an asynchronous completion, on the I/O object's
   /// loop: the handler runs at once when it belongs to that loop, else it
   /// is queued on its own executor.
@@ -78,6 +83,7 @@ private:
     /// Destroys and frees this with the handler's allocator.
     virtual void destroy() noexcept = 0;
     virtual void finish(base_ptr self, bool post, std::tuple<Args...> args) = 0;
+    virtual asio::any_io_executor home_executor() const = 0;
 
   protected:
     ~base() = default;
@@ -126,6 +132,14 @@ private:
           return;
       work.emplace(
         asio::prefer(std::move(ex), asio::execution::outstanding_work.tracked));
+    }
+
+    asio::any_io_executor home_executor() const override {
+      // Not every executor is an I/O one (a std::future's is not).
+      if constexpr (std::is_convertible_v<executor, asio::any_io_executor>)
+        return asio::get_associated_executor(handler, io);
+      else
+        return io;
     }
 
     void finish(base_ptr self, bool post, std::tuple<Args...> args) override {
