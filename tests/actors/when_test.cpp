@@ -1,0 +1,130 @@
+// Waiting for several gale::futures at once, and with a timeout.
+
+#include "gale/when.hpp"
+
+#include <gale/io/loop.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using gale::errc;
+
+namespace {
+
+/// Promises set from another thread, last first.
+std::vector<gale::future<int>> later(std::vector<gale::promise<int>>& ps,
+                                     std::thread& setter) {
+  std::vector<gale::future<int>> fs;
+  for (auto& p : ps)
+    fs.push_back(p.get_future());
+  setter = std::thread{[&ps] {
+    for (std::size_t i = ps.size(); i-- > 0;) {
+      std::this_thread::sleep_for(2ms);
+      ps[i].set_result(static_cast<int>(i) * 10);
+    }
+  }};
+  return fs;
+}
+
+} // namespace
+
+TEST_CASE("when_all: every value in order; the first error fails it",
+          "[actors][future][when]") {
+  std::vector<gale::promise<int>> ps(4);
+  std::thread setter;
+  auto all = gale::when_all(later(ps, setter));
+  CHECK(all.get(5s) == std::vector{0, 10, 20, 30});
+  setter.join();
+
+  gale::promise<int> ok, bad, never;
+  auto failed = gale::when_all(
+    std::vector{ok.get_future(), bad.get_future(), never.get_future()});
+  bad.set_exception(std::make_exception_ptr(std::runtime_error("second")));
+  CHECK(failed.ready()); // without waiting for the others
+  CHECK_THROWS_WITH(failed.get(), "second");
+  ok.set_result(1); // later outcomes change nothing
+  CHECK(gale::when_all(std::vector<gale::future<int>>{}).get(1s).empty());
+}
+
+TEST_CASE("when_all_settled: every outcome, never failing",
+          "[actors][future][when]") {
+  gale::promise<int> a, b;
+  auto settled =
+    gale::when_all_settled(std::vector{a.get_future(), b.get_future()});
+  b.set_exception(std::make_exception_ptr(std::runtime_error("b failed")));
+  CHECK_FALSE(settled.ready()); // a is still due
+  a.set_result(7);
+  auto all = settled.get(1s);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].get() == 7);
+  CHECK_THROWS_WITH(all[1].get(), "b failed");
+}
+
+TEST_CASE("when_any: the index of the first ready", "[actors][future][when]") {
+  gale::promise<int> a, b, c;
+  auto fs = std::vector{a.get_future(), b.get_future(), c.get_future()};
+  auto first = gale::when_any(fs);
+  b.set_result(2);
+  a.set_result(1);
+  CHECK(first.get(1s) == 1);
+  CHECK(fs[first.get()].get() == 2);
+  CHECK_THROWS_AS(gale::when_any(std::vector<gale::future<int>>{}),
+                  std::invalid_argument);
+}
+
+TEST_CASE("with_timeout: fails after the duration without blocking; the "
+          "operation goes on",
+          "[actors][future][when]") {
+  gale::io::loop loop;
+  loop.start();
+  gale::promise<int> slow;
+  auto began = std::chrono::steady_clock::now();
+  auto limited = gale::with_timeout(loop.executor(), 30ms, slow.get_future());
+  CHECK_FALSE(limited.ready()); // it did not block
+  try {
+    limited.get(5s);
+    FAIL("no timeout");
+  } catch (const gale::error& e) {
+    CHECK(e.code() == errc::timed_out);
+  }
+  CHECK(std::chrono::steady_clock::now() - began >= 25ms);
+  slow.set_result(1); // too late: dropped
+  CHECK(slow.get_future().get() == 1);
+
+  gale::promise<std::string> fast;
+  auto in_time = gale::with_timeout(loop.executor(), 5s, fast.get_future());
+  fast.set_result("fast");
+  CHECK(in_time.get(1s) == "fast");
+  gale::promise<void> fails;
+  auto failing = gale::with_timeout(loop.executor(), 5s, fails.get_future());
+  fails.set_exception(std::make_exception_ptr(std::logic_error("no")));
+  CHECK_THROWS_AS(failing.get(1s), std::logic_error);
+}
+
+TEST_CASE("when_all awaited in an Asio coroutine", "[actors][future][when]") {
+  gale::io::loop loop;
+  loop.start();
+  std::vector<gale::promise<int>> ps(3);
+  std::thread setter;
+  auto fs = later(ps, setter);
+  auto sum = asio::co_spawn(
+    loop.executor(),
+    [&]() -> asio::awaitable<int> {
+      // [when-all]
+      auto all = co_await gale::when_all(fs).async_wait(asio::use_awaitable);
+      // [end]
+      co_return all[0] + all[1] + all[2];
+    },
+    asio::use_future);
+  REQUIRE(sum.wait_for(5s) == std::future_status::ready);
+  CHECK(sum.get() == 30);
+  setter.join();
+}
