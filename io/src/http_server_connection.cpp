@@ -170,6 +170,8 @@ void server_connection::on_request() {
     report_unhandled(std::current_exception(), "an HTTP handler for "
                                                  + x->request().method + " "
                                                  + x->request().target);
+    if (x->finished())
+      return; // answered in full before it threw: the answer stands
     if (x->started())
       return close();
     http::response error;

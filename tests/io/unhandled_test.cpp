@@ -115,6 +115,10 @@ TEST_CASE("an HTTP handler's exception: 500, or a cut connection once an "
       x->write("partial");
       throw std::runtime_error("mid-answer");
     }
+    if (x->request().target == "/after") {
+      x->respond(gale::test::text(200, "answered"));
+      throw std::runtime_error("after answering");
+    }
     x->respond(gale::test::text(200, "fine"));
   }};
   gale::test::raw_socket c{f.port()};
@@ -124,13 +128,19 @@ TEST_CASE("an HTTP handler's exception: 500, or a cut connection once an "
   CHECK(r.wait(0) == "an HTTP handler for GET /boom: handler bug");
   c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); // the same connection
   CHECK(gale::test::read_response(c).ends_with("fine"));
+  // Answered in full, then threw: the answer stands, the connection too.
+  c.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(gale::test::read_response(c).ends_with("answered"));
+  CHECK(r.wait(1) == "an HTTP handler for GET /after: after answering");
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(gale::test::read_response(c).ends_with("fine"));
 
   gale::test::raw_socket cut{f.port()};
   cut.send("GET /half HTTP/1.1\r\nHost: x\r\n\r\n");
   auto rest = cut.read_all(); // ends: the connection closed
   CHECK(rest.find("Transfer-Encoding: chunked") != std::string::npos);
   CHECK(rest.find("\r\n0\r\n\r\n") == std::string::npos); // not ended whole
-  CHECK(r.wait(1) == "an HTTP handler for GET /half: mid-answer");
+  CHECK(r.wait(2) == "an HTTP handler for GET /half: mid-answer");
 }
 
 TEST_CASE("a stream handler's exception closes its connection only",

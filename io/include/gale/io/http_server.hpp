@@ -158,7 +158,8 @@ using exchange_ptr = std::shared_ptr<http_exchange>;
 /// Runs on the loop thread for every complete request (body buffered up
 /// to max_body_size); it answers now or later, from any thread. An
 /// exception escaping it is reported (`set_unhandled_handler`) and
-/// answered with 500, or, when an answer had begun, ends the connection.
+/// answered with 500; an answer it had given in full stands, one it had
+/// begun ends the connection.
 using http_handler = std::function<void(exchange_ptr)>;
 
 /// An HTTP/1.1 server on one loop: keep-alive, pipelining (answers in
