@@ -21,6 +21,7 @@
 #include <gale/io/loop.hpp>
 #include <gale/io/signals.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <csignal>
@@ -49,6 +50,10 @@ std::string scrypt_hex(const std::string& password, const std::string& salt) {
                      salt.size(), 32768, 8, 1, max_memory, key, sizeof key)
       != 1)
     throw std::runtime_error("scrypt failed");
+  // OpenSSL keeps per-thread state (its error queue) for each thread that
+  // hashed; a pool thread lives as long as the program, so give it back
+  // now rather than when the thread ends.
+  OPENSSL_thread_stop();
   static constexpr char digits[] = "0123456789abcdef";
   std::string hex;
   for (unsigned char byte : key) {

@@ -64,15 +64,18 @@ struct future_state {
   std::condition_variable ready_cv;
   std::optional<stored_t<T>> value;
   std::exception_ptr exception;
-  std::vector<std::function<void()>> callbacks;
+  /// Given the state when it completes: a callback holding a future of its
+  /// own state would keep a never-completed one alive for ever.
+  std::vector<std::function<void(const std::shared_ptr<future_state>&)>>
+    callbacks;
 
   bool ready_locked() const {
     return value.has_value() || exception != nullptr;
   }
 
   template <class F>
-  void complete(F&& store) {
-    std::vector<std::function<void()>> due;
+  void complete(F&& store, const std::shared_ptr<future_state>& self) {
+    decltype(callbacks) due;
     {
       std::lock_guard guard{mutex};
       if (ready_locked())
@@ -82,7 +85,7 @@ struct future_state {
     }
     ready_cv.notify_all();
     for (auto& cb : due)
-      run_callback(cb);
+      run_callback([&] { cb(self); });
   }
 
   /// Runs a done-callback; its exception is reported, and the callbacks
@@ -144,7 +147,10 @@ public:
       std::lock_guard guard{state_->mutex};
       if (!state_->ready_locked()) {
         state_->callbacks.push_back(
-          [cb = std::move(cb), self = *this] { cb(self); });
+          [cb = std::move(cb)](
+            const std::shared_ptr<detail::future_state<T>>& s) {
+            cb(future{s});
+          });
         return;
       }
     }
@@ -264,16 +270,17 @@ public:
 
   template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
   void set_result(U value) const {
-    state_->complete([&] { state_->value.emplace(std::move(value)); });
+    state_->complete([&] { state_->value.emplace(std::move(value)); },
+                     state_);
   }
 
   template <class U = T, class = std::enable_if_t<std::is_void_v<U>>>
   void set_result() const {
-    state_->complete([&] { state_->value.emplace(); });
+    state_->complete([&] { state_->value.emplace(); }, state_);
   }
 
   void set_exception(std::exception_ptr ep) const {
-    state_->complete([&] { state_->exception = std::move(ep); });
+    state_->complete([&] { state_->exception = std::move(ep); }, state_);
   }
 
   /// Fails the future with `gale::error(ec)`.
