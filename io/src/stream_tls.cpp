@@ -136,12 +136,12 @@ void stream_core::tls_goodbye() {
 
 void stream_core::send_close_notify() {
   with_tls([&](auto& t) {
-    t.async_shutdown(core_handler{
-      shared_from_this(), [](stream_core& self, std::error_code ec) {
-        if (!self.socket_closed_)
-          self.goodbye_->error = ec;
-        self.close_socket();
-      }});
+    t.async_shutdown(core_handler{shared_from_this(),
+                                  [](stream_core& self, std::error_code ec) {
+                                    if (!self.socket_closed_)
+                                      self.goodbye_->error = ec;
+                                    self.close_socket();
+                                  }});
   });
 }
 

@@ -31,7 +31,7 @@
 // foreign-executor test below, which Asio allocates with its recycling
 // operator new and frees with the matching aligned_delete, for a
 // mismatched new/delete once the frame's code is inlined here.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#  pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
 using namespace std::chrono_literals;

@@ -241,8 +241,8 @@ TEST_CASE("writes complete once flushed; a slow reader holds them back",
   accepted_stream t;
   auto unsent = [&] { // the stream's sizes are for its loop thread
     return wait(asio::post(t.stream.get_executor(), asio::use_future([&] {
-      return t.stream.write_buffer_size();
-    })));
+                             return t.stream.write_buffer_size();
+                           })));
   };
   std::string big(16 * 1024 * 1024, 'w');
   auto sent = t.stream.async_write(big, asio::use_future);

@@ -147,8 +147,8 @@ public:
       std::lock_guard guard{state_->mutex};
       if (!state_->ready_locked()) {
         state_->callbacks.push_back(
-          [cb = std::move(cb)](
-            const std::shared_ptr<detail::future_state<T>>& s) {
+          [cb =
+             std::move(cb)](const std::shared_ptr<detail::future_state<T>>& s) {
             cb(future{s});
           });
         return;
@@ -270,8 +270,7 @@ public:
 
   template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
   void set_result(U value) const {
-    state_->complete([&] { state_->value.emplace(std::move(value)); },
-                     state_);
+    state_->complete([&] { state_->value.emplace(std::move(value)); }, state_);
   }
 
   template <class U = T, class = std::enable_if_t<std::is_void_v<U>>>
