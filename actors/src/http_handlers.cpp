@@ -11,14 +11,6 @@
 
 namespace gale::http {
 
-response status_page(int status) {
-  response res;
-  res.status = status;
-  res.headers.set("Content-Type", "text/plain");
-  res.body = std::string{reason_phrase(status)} + "\n";
-  return res;
-}
-
 io::http_handler from_coroutine(coroutine_handler handler) {
   return [handler = std::move(handler)](io::exchange_ptr x) {
     asio::co_spawn(

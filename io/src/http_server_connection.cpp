@@ -174,11 +174,7 @@ void server_connection::on_request() {
       return; // answered in full before it threw: the answer stands
     if (x->started())
       return close();
-    http::response error;
-    error.status = 500;
-    error.headers.set("Content-Type", "text/plain");
-    error.body = "Internal Server Error\n";
-    x->respond(std::move(error));
+    x->respond(http::status_page(500));
   }
 }
 

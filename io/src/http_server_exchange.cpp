@@ -14,11 +14,8 @@ namespace gale::io::detail {
 
 std::shared_ptr<server_exchange>
 server_exchange::failure(asio::any_io_executor ex, int status) {
-  http::response res;
-  res.status = status;
-  res.headers.set("Content-Type", "text/plain");
+  auto res = http::status_page(status);
   res.headers.set("Connection", "close");
-  res.body = std::string{http::reason_phrase(status)} + "\n";
   auto x = std::make_shared<server_exchange>(
     std::move(ex), std::weak_ptr<server_connection>{}, http::request{},
     std::string{}, false);

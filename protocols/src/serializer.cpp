@@ -171,6 +171,14 @@ std::error_code append_last_chunk(const fields& trailers, std::string& out) {
   return {};
 }
 
+response status_page(int status) {
+  response res;
+  res.status = status;
+  res.headers.set("Content-Type", "text/plain");
+  res.body = std::string{reason_phrase(status)} + "\n";
+  return res;
+}
+
 std::string_view reason_phrase(int status) noexcept {
   switch (status) {
   case 100: return "Continue";

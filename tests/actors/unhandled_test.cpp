@@ -7,6 +7,8 @@
 #include "fixture.hpp"
 #include "test_actors.hpp"
 
+#include "../support/unhandled_reports.hpp"
+
 #include <gale/io/unhandled.hpp>
 
 #include <catch2/catch.hpp>
@@ -25,36 +27,6 @@ using gale::test::add_atom;
 namespace {
 
 using go_atom = caf::atom_constant<caf::atom("go")>;
-
-/// What was reported while it lives.
-class reports {
-public:
-  reports()
-    : previous_(gale::io::set_unhandled_handler([this](const auto& u) {
-        std::string what;
-        try {
-          std::rethrow_exception(u.exception);
-        } catch (const std::exception& e) {
-          what = e.what();
-        }
-        std::lock_guard guard{mutex_};
-        seen_.push_back(u.where + ": " + what);
-        arrived_.notify_all();
-      })) {}
-  ~reports() { gale::io::set_unhandled_handler(previous_); }
-
-  std::string wait(std::size_t n) {
-    std::unique_lock guard{mutex_};
-    arrived_.wait_for(guard, 5s, [&] { return seen_.size() > n; });
-    return seen_.size() > n ? seen_[n] : "(none)";
-  }
-
-private:
-  std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<std::string> seen_;
-  gale::io::unhandled_handler previous_;
-};
 
 /// On `go`: a coroutine that asks `calc` once, then throws. On an int:
 /// answers it doubled (the actor still serves).
@@ -76,7 +48,7 @@ TEST_CASE_METHOD(gale::test::fixture,
                  "an actor coroutine's exception is reported; the actor goes "
                  "on serving",
                  "[actors][coroutine][unhandled]") {
-  reports r;
+  gale::test::unhandled_reports r;
   auto calc = sys.spawn(gale::test::calculator);
   auto actor = sys.spawn(thrower, calc);
   caf::anon_send(actor, go_atom::value);
@@ -92,7 +64,7 @@ TEST_CASE_METHOD(gale::test::fixture,
 TEST_CASE("a future's done-callback that throws is reported; the other "
           "callbacks and the setter go on",
           "[actors][future][unhandled]") {
-  reports r;
+  gale::test::unhandled_reports r;
   gale::promise<int> p;
   auto f = p.get_future();
   int seen = 0;

@@ -10,6 +10,7 @@
 #include "http_server_wire.hpp"
 
 #include "../support/raw_socket.hpp"
+#include "../support/unhandled_reports.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/use_awaitable.hpp>
@@ -28,38 +29,6 @@ namespace io = gale::io;
 
 namespace {
 
-/// Collects what is reported while it lives; the process's handler before
-/// it comes back after.
-class reports {
-public:
-  reports()
-    : previous_(io::set_unhandled_handler([this](const auto& u) {
-        std::string what;
-        try {
-          std::rethrow_exception(u.exception);
-        } catch (const std::exception& e) {
-          what = e.what();
-        }
-        std::lock_guard guard{mutex_};
-        seen_.push_back(u.where + ": " + what);
-        arrived_.notify_all();
-      })) {}
-  ~reports() { io::set_unhandled_handler(previous_); }
-
-  /// The report `n` (from 0), waiting up to 5 s for it.
-  std::string wait(std::size_t n) {
-    std::unique_lock guard{mutex_};
-    arrived_.wait_for(guard, 5s, [&] { return seen_.size() > n; });
-    return seen_.size() > n ? seen_[n] : "(none)";
-  }
-
-private:
-  std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<std::string> seen_;
-  io::unhandled_handler previous_;
-};
-
 /// Runs `f` on the loop and waits for it: the loop still serves.
 void still_serves(io::loop& loop) {
   std::promise<void> ran;
@@ -77,7 +46,7 @@ asio::awaitable<int> fails_later() {
 
 TEST_CASE("an exception escaping a loop handler is reported; the loop goes on",
           "[io][unhandled]") {
-  reports r;
+  gale::test::unhandled_reports r;
   io::loop loop;
   loop.start();
   loop.post([] { throw std::runtime_error("boom"); });
@@ -91,7 +60,7 @@ TEST_CASE("an exception escaping a loop handler is reported; the loop goes on",
 
 TEST_CASE("a coroutine spawned with report_exceptions is reported",
           "[io][unhandled]") {
-  reports r;
+  gale::test::unhandled_reports r;
   io::loop loop;
   loop.start();
   // [report-exceptions]
@@ -104,7 +73,7 @@ TEST_CASE("a coroutine spawned with report_exceptions is reported",
 TEST_CASE("an HTTP handler's exception: 500, or a cut connection once an "
           "answer began; the server goes on",
           "[io][unhandled][http_server]") {
-  reports r;
+  gale::test::unhandled_reports r;
   gale::test::server_fixture f{[](io::exchange_ptr x) {
     if (x->request().target == "/boom")
       throw std::runtime_error("handler bug");
@@ -145,7 +114,7 @@ TEST_CASE("an HTTP handler's exception: 500, or a cut connection once an "
 
 TEST_CASE("a stream handler's exception closes its connection only",
           "[io][unhandled][tcp_server]") {
-  reports r;
+  gale::test::unhandled_reports r;
   io::loop loop;
   loop.start();
   io::tcp_server server{loop.executor(), [](io::stream) {

@@ -75,7 +75,4 @@ auto async_write_piece(io::exchange_ptr x, std::string piece,
     });
 }
 
-/// A plain-text answer for `status` (its reason phrase as the body).
-response status_page(int status);
-
 } // namespace gale::http

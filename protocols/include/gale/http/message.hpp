@@ -32,6 +32,9 @@ struct response {
 /// The standard reason phrase of `status` (RFC 9110 section 15), or "".
 std::string_view reason_phrase(int status) noexcept;
 
+/// A plain-text answer for `status`: its reason phrase as the body.
+response status_page(int status);
+
 /// True for responses that never have a body: 1xx, 204 and 304.
 bool status_has_no_body(int status) noexcept;
 
