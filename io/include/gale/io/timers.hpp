@@ -39,8 +39,12 @@ class timer_handle {
 public:
   timer_handle() = default;
 
-  /// Cancels the callback if it has not run yet. Safe from any thread: the
-  /// cancellation is posted to the timer's loop.
+  /// Cancels the callback if it has not run yet; harmless after it ran.
+  /// Safe from any thread. On the timer's own loop (from another callback)
+  /// it takes effect at once: a callback that was due in the same pass of
+  /// the loop does not run either. From another thread the cancellation is
+  /// posted to the loop, so a callback already running or about to run
+  /// there may still run once.
   void cancel() const;
 
   /// True when this handle refers to a scheduled callback.
@@ -48,13 +52,38 @@ public:
 
   struct state;
 
+protected:
+  explicit timer_handle(std::shared_ptr<state> s) : state_(std::move(s)) {}
+  std::shared_ptr<state> state_;
+
 private:
   friend timer_handle call_at(const asio::any_io_executor&,
                               steady_clock::time_point, std::function<void()>);
-  friend timer_handle periodic(const asio::any_io_executor&,
-                               steady_clock::duration, std::function<void()>);
-  explicit timer_handle(std::shared_ptr<state> s) : state_(std::move(s)) {}
-  std::shared_ptr<state> state_;
+};
+
+/// A periodic callback (Tornado's PeriodicCallback): `cancel()` or `stop()`
+/// stops it, `start()` starts it again, one interval from then. Copies refer
+/// to the same callback. Thread-safe, with `cancel()`'s rules for when a
+/// stop takes effect.
+class periodic_handle : public timer_handle {
+public:
+  periodic_handle() = default;
+
+  /// As `cancel()`.
+  void stop() const { cancel(); }
+
+  /// Starts a stopped callback again: the next tick is one interval (with
+  /// its jitter) from now. No-op while it runs.
+  void start() const;
+
+  /// True from `periodic()` or `start()` until `stop()` (or `cancel()`).
+  bool is_running() const noexcept;
+
+private:
+  friend periodic_handle periodic(const asio::any_io_executor&,
+                                  steady_clock::duration, std::function<void()>,
+                                  double);
+  using timer_handle::timer_handle;
 };
 
 /// Runs `callback` on the loop at `when` (Tornado's IOLoop.call_at).
@@ -67,11 +96,16 @@ timer_handle call_later(const asio::any_io_executor& ex,
                         steady_clock::duration delay,
                         std::function<void()> callback);
 
-/// Runs `callback` every `interval` until cancelled (Tornado's
-/// PeriodicCallback). When the loop falls behind, missed ticks are skipped
-/// rather than run in a burst. Precondition: `interval > 0`.
-timer_handle periodic(const asio::any_io_executor& ex,
-                      steady_clock::duration interval,
-                      std::function<void()> callback);
+/// Runs `callback` every `interval` until stopped (Tornado's
+/// PeriodicCallback). Ticks keep to the grid that starts one interval after
+/// the call: when a callback overruns, or the loop falls behind, the ticks
+/// missed are skipped as whole cycles rather than run in a burst. `jitter`
+/// (0 to 1) varies each interval at random by up to `jitter / 2` of it,
+/// either way, so that many periodic callbacks started together spread out.
+/// Preconditions: `interval > 0`, `0 <= jitter <= 1` (else
+/// `std::invalid_argument`).
+periodic_handle periodic(const asio::any_io_executor& ex,
+                         steady_clock::duration interval,
+                         std::function<void()> callback, double jitter = 0);
 
 } // namespace gale::io
