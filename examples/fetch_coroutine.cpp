@@ -3,6 +3,7 @@
 //
 // Usage: fetch_coroutine URL
 #include <gale/http/client.hpp>
+#include <gale/io/coro.hpp>
 #include <gale/io_actor.hpp>
 #include <gale/type_ids.hpp>
 
@@ -10,10 +11,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
 
-#include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/use_future.hpp>
 
 #include <iostream>
 #include <string>
@@ -38,11 +36,11 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     gale::http::client client{sys, io};
-    asio::io_context ctx; // the coroutine's own event loop
-    auto body =
-      asio::co_spawn(ctx, fetch_coroutine(client, argv[1]), asio::use_future);
-    ctx.run();
-    std::cout << body.get();
+    // [run-sync]
+    // The coroutine on a loop of its own, in this thread, to its end.
+    std::cout << gale::io::run_sync(
+      [&] { return fetch_coroutine(client, argv[1]); });
+    // [end]
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     status = 1;
