@@ -1,6 +1,7 @@
 // gale::on_actor: gale's and Asio's operations awaited inside actor
 // coroutines, resuming on the actor.
 
+#include "gale/locks.hpp"
 #include "gale/on_actor.hpp"
 #include "gale/queue.hpp"
 
@@ -91,7 +92,49 @@ caf::behavior dropper(caf::event_based_actor* self) {
   }};
 }
 
+/// On `go`: waits in a coroutine for `ev`, then for a permit of `sem`
+/// (which holds none until a thread gives one back), and answers "open".
+caf::behavior gatekeeper(caf::event_based_actor* self, gale::event* ev,
+                         gale::semaphore* sem) {
+  return {
+    [=](go_atom) -> caf::result<std::string> {
+      auto rp = self->make_response_promise<std::string>();
+      [](auto* self, gale::event* ev, gale::semaphore* sem,
+         auto rp) -> gale::actor_task {
+        co_await ev->async_wait(gale::on_actor(self));
+        auto permit = co_await sem->async_acquire(gale::on_actor(self));
+        rp.deliver(std::string{permit ? "open" : "no permit"});
+      }(self, ev, sem, rp);
+      return rp;
+    },
+    [](ping_atom) { return std::string{"pong"}; },
+  };
+}
+
 } // namespace
+
+TEST_CASE_METHOD(gale::test::fixture,
+                 "on_actor: an event and a semaphore awaited in an actor",
+                 "[actors][coroutine][on_actor][locks]") {
+  gale::event ev;
+  gale::semaphore sem{0};
+  auto actor = sys.spawn(gatekeeper, &ev, &sem);
+  caf::scoped_actor self{sys};
+  self->send(actor, go_atom::value);
+  self->request(actor, 5s, ping_atom::value)
+    .receive([](std::string& pong) { CHECK(pong == "pong"); },
+             [](caf::error& e) { FAIL(gale::describe(e)); });
+  ev.set();
+  self->request(actor, 5s, ping_atom::value)
+    .receive([](std::string& pong) { CHECK(pong == "pong"); },
+             [](caf::error& e) { FAIL(gale::describe(e)); });
+  sem.release();
+  std::string answer;
+  self->receive([&](std::string& r) { answer = r; },
+                caf::after(10s) >> [] { FAIL("no answer"); });
+  CHECK(answer == "open");
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+}
 
 TEST_CASE_METHOD(gale::test::fixture,
                  "on_actor: a queue and a pool awaited in an actor coroutine",

@@ -116,7 +116,9 @@ public:
   /// (for at most `timeout` when given). Signature `void(std::error_code,
   /// T)`: `errc::timed_out` or `errc::cancelled` when it gave up, with a
   /// `T` made from that error if `T` can hold one (`gale::result`), else a
-  /// default `T`; `co_await` returns the item or throws `gale::error`.
+  /// default `T`; `co_await` returns the item or throws the code as a
+  /// `std::system_error` (`gale::error`, which is one, through
+  /// `gale::on_actor` and `gale::use_future`).
   template <class Token>
   auto async_pop(Token&& token) {
     return async_pop(duration::zero(), std::forward<Token>(token));
@@ -219,7 +221,7 @@ private:
     auto& w = st->getters.emplace_back();
     w.id = id;
     w.done = std::move(done);
-    st->watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
+    detail::watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
       if (auto s = weak.lock())
         s->abandon(s->getters, id, why);
     });
@@ -237,7 +239,7 @@ private:
     auto id = ++st->next_id;
     auto& w = st->putters.emplace_back(
       typename state::putter{{id, std::move(done), {}}, std::move(x)});
-    st->watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
+    detail::watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
       if (auto s = weak.lock())
         s->abandon(s->putters, id, why);
     });
@@ -254,7 +256,7 @@ private:
     auto& w = st->joiners.emplace_back();
     w.id = id;
     w.done = std::move(done);
-    st->watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
+    detail::watch(w, timeout, [weak = std::weak_ptr{st}, id](errc why) {
       if (auto s = weak.lock())
         s->abandon(s->joiners, id, why);
     });

@@ -1,15 +1,12 @@
 #pragma once
 
 // What a gale::queue's handles share: the items in their order, and who
-// waits for them (or for room, or for every item to be done), each waiter
-// with its own id so that a timeout or a cancellation removes exactly it.
+// waits for them (or for room, or for every item to be done).
 
+#include "gale/detail/waiters.hpp"
 #include "gale/error.hpp"
 
 #include <gale/io/detail/completion.hpp>
-
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -103,23 +100,8 @@ T filler(std::error_code ec) {
     return T{};
 }
 
-/// A waiter's timeout: a timer on the waiter's own executor, touched only
-/// there once started (stopping it is posted).
-using waiter_timer = std::shared_ptr<asio::steady_timer>;
-
-inline void stop_timer(const waiter_timer& t) {
-  if (t)
-    asio::post(t->get_executor(), [t] { t->cancel(); });
-}
-
 template <class T, class Order>
 struct queue_state : std::enable_shared_from_this<queue_state<T, Order>> {
-  template <class... Args>
-  struct waiter {
-    std::uint64_t id = 0;
-    io::detail::completion<Args...> done;
-    waiter_timer timer;
-  };
   struct putter : waiter<std::error_code> {
     T item;
   };
@@ -192,13 +174,10 @@ struct queue_state : std::enable_shared_from_this<queue_state<T, Order>> {
   template <class List>
   void abandon(List& list, std::uint64_t id, errc why) {
     std::unique_lock guard{mutex};
-    auto i = std::find_if(list.begin(), list.end(),
-                          [id](const auto& w) { return w.id == id; });
-    if (i == list.end())
-      return;
-    List gone;
-    gone.splice(gone.end(), list, i);
+    auto gone = unlink(list, id);
     guard.unlock();
+    if (gone.empty())
+      return;
     auto& w = gone.front();
     stop_timer(w.timer);
     auto ec = make_error_code(why);
@@ -206,24 +185,6 @@ struct queue_state : std::enable_shared_from_this<queue_state<T, Order>> {
       w.done.complete_posted(ec, filler<T>(ec));
     else
       w.done.complete_posted(ec);
-  }
-
-  /// Arms the waiter's cancellation slot and timeout (`timeout` zero:
-  /// none). Called with the lock held, after it joined its list.
-  template <class W, class Abandon>
-  void watch(W& w, std::chrono::steady_clock::duration timeout,
-             Abandon abandon_it) {
-    auto slot = w.done.cancellation_slot();
-    if (slot.is_connected())
-      slot.assign(
-        [abandon_it](asio::cancellation_type) { abandon_it(errc::cancelled); });
-    if (timeout <= timeout.zero())
-      return;
-    w.timer = std::make_shared<asio::steady_timer>(w.done.executor(), timeout);
-    w.timer->async_wait([abandon_it](std::error_code ec) {
-      if (!ec)
-        abandon_it(errc::timed_out);
-    });
   }
 
   /// The queue's handle went: every waiter fails with `cancelled`.
