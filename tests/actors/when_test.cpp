@@ -1,5 +1,6 @@
 // Waiting for several gale::futures at once, and with a timeout.
 
+#include "gale/wait_iterator.hpp"
 #include "gale/when.hpp"
 
 #include <gale/io/loop.hpp>
@@ -126,5 +127,56 @@ TEST_CASE("when_all awaited in an Asio coroutine", "[actors][future][when]") {
     asio::use_future);
   REQUIRE(sum.wait_for(5s) == std::future_status::ready);
   CHECK(sum.get() == 30);
+  setter.join();
+}
+
+TEST_CASE("wait_iterator: outcomes in the order they finish, with indices",
+          "[actors][future][when]") {
+  std::vector<gale::promise<int>> ps(3);
+  std::vector<gale::future<int>> fs;
+  for (auto& p : ps)
+    fs.push_back(p.get_future());
+  ps[1].set_result(10); // ready before the iterator exists
+  gale::wait_iterator<int> it{fs};
+  CHECK_FALSE(it.done());
+  auto first = it.next();
+  CHECK(first.ready());
+  CHECK(first.get().index == 1);
+  CHECK(first.get().result.get() == 10);
+  auto second = it.next(); // asked before anything else finished
+  CHECK_FALSE(second.ready());
+  ps[2].set_error(make_error_code(errc::timed_out));
+  CHECK(second.get(5s).index == 2);
+  CHECK_THROWS_AS(second.get().result.get(), gale::error);
+  ps[0].set_result(0);
+  CHECK(it.next().get(5s).index == 0);
+  CHECK(it.done());
+  CHECK_THROWS_AS(it.next(), std::out_of_range);
+  CHECK(gale::wait_iterator<int>{{}}.done());
+}
+
+TEST_CASE("wait_iterator awaited in an Asio coroutine",
+          "[actors][future][when]") {
+  gale::io::loop loop;
+  loop.start();
+  std::vector<gale::promise<int>> ps(3);
+  std::thread setter;
+  auto fs = later(ps, setter); // set last first
+  auto order = asio::co_spawn(
+    loop.executor(),
+    [&]() -> asio::awaitable<std::vector<std::size_t>> {
+      std::vector<std::size_t> seen;
+      // [wait-iterator]
+      gale::wait_iterator<int> it{fs};
+      while (!it.done()) {
+        auto [index, f] = co_await it.next().async_wait(asio::use_awaitable);
+        seen.push_back(index); // f.get() is its value, or throws
+      }
+      // [end]
+      co_return seen;
+    },
+    asio::use_future);
+  REQUIRE(order.wait_for(5s) == std::future_status::ready);
+  CHECK(order.get() == std::vector<std::size_t>{2, 1, 0});
   setter.join();
 }

@@ -69,15 +69,22 @@ struct future_state {
   std::vector<std::function<void(const std::shared_ptr<future_state>&)>>
     callbacks;
 
+  bool cancelled = false;
+
   bool ready_locked() const {
     return value.has_value() || exception != nullptr;
   }
 
+  /// Stores an outcome with `store` and runs the callbacks; false, nothing
+  /// stored, on a cancelled state. A second outcome is a bug of the
+  /// producer: `std::logic_error`.
   template <class F>
-  void complete(F&& store, const std::shared_ptr<future_state>& self) {
+  bool complete(F&& store, const std::shared_ptr<future_state>& self) {
     decltype(callbacks) due;
     {
       std::lock_guard guard{mutex};
+      if (cancelled)
+        return false;
       if (ready_locked())
         throw std::logic_error("gale::promise: result already set");
       store();
@@ -86,6 +93,25 @@ struct future_state {
     ready_cv.notify_all();
     for (auto& cb : due)
       run_callback([&] { cb(self); });
+    return true;
+  }
+
+  /// Fails a state that is not ready yet with `errc::cancelled`.
+  bool cancel(const std::shared_ptr<future_state>& self) {
+    decltype(callbacks) due;
+    {
+      std::lock_guard guard{mutex};
+      if (ready_locked())
+        return false;
+      exception = std::make_exception_ptr(
+        error{make_error_code(errc::cancelled), "gale::future::cancel"});
+      cancelled = true;
+      due.swap(callbacks);
+    }
+    ready_cv.notify_all();
+    for (auto& cb : due)
+      run_callback([&] { cb(self); });
+    return true;
   }
 
   /// Runs a done-callback; its exception is reported, and the callbacks
@@ -115,10 +141,24 @@ public:
 
   bool valid() const noexcept { return state_ != nullptr; }
 
-  /// True once a result or an exception is set.
+  /// True once a result or an exception is set (or it was cancelled).
   bool ready() const {
     std::lock_guard guard{state_->mutex};
     return state_->ready_locked();
+  }
+
+  /// Tornado's `Future.cancel`: a future not ready yet fails at once with
+  /// `gale::error(errc::cancelled)`, its callbacks and waiters run, and
+  /// true is returned; a ready one is left as it is (false). The
+  /// operation behind it is not stopped (cancel that through its token's
+  /// cancellation slot); what it sets later through its promise is
+  /// dropped.
+  bool cancel() const { return state_->cancel(state_); }
+
+  /// True once `cancel()` succeeded.
+  bool cancelled() const {
+    std::lock_guard guard{state_->mutex};
+    return state_->cancelled;
   }
 
   /// Blocks until ready; returns the value or throws the exception.
@@ -260,7 +300,11 @@ private:
 };
 
 /// The producing side of a `gale::future` (Tornado's `set_result` and
-/// `set_exception`). Copies share one state.
+/// `set_exception`). Copies share one state. Each setter sets the outcome
+/// unless the future was cancelled (Tornado's
+/// `future_set_result_unless_cancelled`): then it drops it and returns
+/// false, so a producer never has to check first. Setting a second
+/// outcome throws `std::logic_error`.
 template <class T>
 class promise {
 public:
@@ -269,25 +313,34 @@ public:
   future<T> get_future() const { return future<T>{state_}; }
 
   template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
-  void set_result(U value) const {
-    state_->complete([&] { state_->value.emplace(std::move(value)); }, state_);
+  bool set_result(U value) const {
+    return state_->complete([&] { state_->value.emplace(std::move(value)); },
+                            state_);
   }
 
   template <class U = T, class = std::enable_if_t<std::is_void_v<U>>>
-  void set_result() const {
-    state_->complete([&] { state_->value.emplace(); }, state_);
+  bool set_result() const {
+    return state_->complete([&] { state_->value.emplace(); }, state_);
   }
 
-  void set_exception(std::exception_ptr ep) const {
-    state_->complete([&] { state_->exception = std::move(ep); }, state_);
+  bool set_exception(std::exception_ptr ep) const {
+    return state_->complete([&] { state_->exception = std::move(ep); }, state_);
   }
 
   /// Fails the future with `gale::error(ec)`.
-  void set_error(std::error_code ec) const {
-    set_exception(std::make_exception_ptr(error{ec}));
+  bool set_error(std::error_code ec) const {
+    return set_exception(std::make_exception_ptr(error{ec}));
+  }
+
+  /// True when its future was cancelled: work for it may stop.
+  bool cancelled() const {
+    std::lock_guard guard{state_->mutex};
+    return state_->cancelled;
   }
 
 private:
+  template <class U>
+  friend void chain_future(const future<U>&, const promise<U>&);
   std::shared_ptr<detail::future_state<T>> state_;
 };
 
