@@ -5,6 +5,7 @@
 
 #include <gale/io/detail/completion.hpp>
 
+#include <asio/async_result.hpp>
 #include <asio/system_executor.hpp>
 
 #include <chrono>
@@ -46,13 +47,8 @@ public:
   /// the items. Throws `gale::error(errc::queue_full)` when full (Tornado's
   /// put_nowait).
   void push(T x) {
-    std::list<typename state::getter> handed;
-    {
-      std::lock_guard guard{state_->mutex};
-      if (!state_->put_locked(x, handed))
-        throw error{make_error_code(errc::queue_full), "gale::queue::push"};
-    }
-    state::finish(handed, x);
+    if (!put_now(state_, x))
+      throw error{make_error_code(errc::queue_full), "gale::queue::push"};
   }
 
   /// Blocks while full, for at most `limit`; false when no room came.
@@ -73,16 +69,7 @@ public:
   }
 
   /// The next item, if there is one now (Tornado's get_nowait).
-  std::optional<T> try_pop() {
-    std::list<typename state::putter> admitted;
-    std::optional<T> x;
-    {
-      std::lock_guard guard{state_->mutex};
-      x = state_->take_locked(admitted);
-    }
-    state::finish(admitted);
-    return x;
-  }
+  std::optional<T> try_pop() { return take_now(state_); }
 
   /// Blocks until an item arrives.
   T pop() {
@@ -125,9 +112,16 @@ public:
   }
   template <class Token>
   auto async_pop(duration timeout, Token&& token) {
-    return io::detail::initiate<std::error_code, T>(
-      std::forward<Token>(token), asio::system_executor{},
-      [st = state_, timeout](auto done) { start_pop(st, timeout, done); });
+    return asio::async_initiate<Token, void(std::error_code, T)>(
+      [st = state_, timeout](auto handler) {
+        const asio::any_io_executor anywhere{asio::system_executor{}};
+        if (auto x = take_now(st)) // the fast path: no waiter made
+          return io::detail::post_completion(std::move(handler), anywhere,
+                                             std::error_code{}, std::move(*x));
+        getter_done done{std::move(handler), anywhere};
+        start_pop(st, timeout, done);
+      },
+      token);
   }
 
   /// Puts `x`, waiting while the queue is full (for at most `timeout` when
@@ -140,11 +134,16 @@ public:
   }
   template <class Token>
   auto async_push(T x, duration timeout, Token&& token) {
-    return io::detail::initiate<std::error_code>(
-      std::forward<Token>(token), asio::system_executor{},
-      [st = state_, timeout, x = std::move(x)](auto done) mutable {
+    return asio::async_initiate<Token, void(std::error_code)>(
+      [st = state_, timeout, x = std::move(x)](auto handler) mutable {
+        const asio::any_io_executor anywhere{asio::system_executor{}};
+        if (put_now(st, x)) // the fast path: no waiter made
+          return io::detail::post_completion(std::move(handler), anywhere,
+                                             std::error_code{});
+        plain_done done{std::move(handler), anywhere};
         start_push(st, timeout, std::move(x), done);
-      });
+      },
+      token);
   }
 
   /// Marks one item taken as done (Tornado's task_done); throws
@@ -207,6 +206,30 @@ public:
 private:
   using getter_done = io::detail::completion<std::error_code, T>;
   using plain_done = io::detail::completion<std::error_code>;
+
+  /// The next item if there is one, as `try_pop`.
+  static std::optional<T> take_now(const std::shared_ptr<state>& st) {
+    std::list<typename state::putter> admitted;
+    std::optional<T> x;
+    {
+      std::lock_guard guard{st->mutex};
+      x = st->take_locked(admitted);
+    }
+    state::finish(admitted);
+    return x;
+  }
+
+  /// Puts `x` if there is room, as `push` does; false, `x` kept, if not.
+  static bool put_now(const std::shared_ptr<state>& st, T& x) {
+    std::list<typename state::getter> handed;
+    {
+      std::lock_guard guard{st->mutex};
+      if (!st->put_locked(x, handed))
+        return false;
+    }
+    state::finish(handed, x);
+    return true;
+  }
 
   static void start_pop(const std::shared_ptr<state>& st, duration timeout,
                         getter_done& done) {

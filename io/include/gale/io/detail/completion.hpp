@@ -7,10 +7,15 @@
 #include <asio/async_result.hpp>
 #include <asio/bind_allocator.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/execution/blocking.hpp>
+#include <asio/execution/execute.hpp>
+#include <asio/execution/executor.hpp>
 #include <asio/execution/outstanding_work.hpp>
+#include <asio/execution/relationship.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 #include <asio/recycling_allocator.hpp>
+#include <asio/require.hpp>
 
 #include <memory>
 #include <optional>
@@ -19,6 +24,29 @@
 #include <utility>
 
 namespace gale::io::detail {
+
+/// Queues `f` on `ex` (`post`), or runs it at once when the calling thread
+/// is `ex`'s (`dispatch`), as `asio::post` and `asio::dispatch` do, but
+/// without their work-tracking wrapper: `f` already runs where its handler
+/// belongs, and a queued function keeps a loop's `run()` going by itself.
+template <class Executor, class F>
+void run_on(const Executor& ex, bool post, F&& f) {
+  if constexpr (asio::execution::is_executor<Executor>::value) {
+    if (post)
+      asio::execution::execute(
+        asio::prefer(asio::require(ex, asio::execution::blocking.never),
+                     asio::execution::relationship.fork),
+        std::forward<F>(f));
+    else
+      asio::execution::execute(
+        asio::prefer(ex, asio::execution::blocking.possibly),
+        std::forward<F>(f));
+  } else if (post) {
+    asio::post(ex, std::forward<F>(f));
+  } else {
+    asio::dispatch(ex, std::forward<F>(f));
+  }
+}
 
 /// The completion handler of an asynchronous operation whose body lives in a
 /// .cpp file: any Asio handler behind one type, so the initiating template in
@@ -157,17 +185,14 @@ private:
         auto loop = std::move(io);
         self.reset();
         if (post)
-          asio::post(loop, std::move(run));
+          run_on(loop, true, std::move(run));
         else
           std::move(run)();
         return;
       }
       auto ex = std::move(*work);
       self.reset();
-      if (post)
-        asio::post(ex, std::move(run));
-      else
-        asio::dispatch(ex, std::move(run));
+      run_on(ex, post, std::move(run));
     }
 
     Handler handler;
@@ -184,6 +209,24 @@ private:
 
   base_ptr impl_;
 };
+
+/// Completes `handler` with `args` as `completion::complete_posted` would
+/// (queued on its associated executor, else on `io_executor`, with its
+/// allocator), without making a completion first: the fast path of an
+/// operation whose outcome is known as it starts. No cancellation slot is
+/// looked at: there is nothing left to cancel.
+template <class Handler, class... Args>
+void post_completion(Handler handler, const asio::any_io_executor& io_executor,
+                     Args... args) {
+  auto ex = asio::get_associated_executor(handler, io_executor);
+  auto alloc = asio::get_associated_allocator(handler);
+  run_on(ex, true,
+         asio::bind_allocator(
+           alloc, [h = std::move(handler),
+                   args = std::tuple<Args...>{std::move(args)...}]() mutable {
+             std::apply(std::move(h), std::move(args));
+           }));
+}
 
 /// Initiates an operation through `start`, a plain function (usually defined
 /// in a .cpp file) that receives the type-erased `completion<Args...>` and
