@@ -122,5 +122,9 @@ TEST_CASE_METHOD(gale::test::fixture,
     .receive([] { FAIL("no error"); },
              [&](caf::error& e) { failure = gale::to_error_code(e); });
   CHECK(failure == errc::invalid_argument);
+  // The pool must outlive every post into it: the actor's last post may
+  // still be returning (Asio signals the pool's thread after unlocking)
+  // when its reply has arrived here.
   caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  self->wait_for(actor);
 }
