@@ -184,8 +184,12 @@ def main(bin_dir):
         out, err = coord.communicate(timeout=120)
         check("a worker was killed while the crawl ran", killed_mid_run)
         if back_mid_run:
+            # At least it: the other worker counts too when the first
+            # dial of it at the start failed and it joined later (seen
+            # once on a loaded machine: "joined  2").
             check("the worker restarted on its address joined again",
-                  "joined  1 worker(s)" in out, out + err)
+                  re.search(r"joined  [1-9]\d* worker\(s\)", out)
+                  is not None, out + err)
         else:
             print("note: the crawl ended before the worker was back; its"
                   " rejoining was not checked")
