@@ -20,20 +20,9 @@ void complete(plain_list::list& done, std::error_code ec) {
   }
 }
 
-/// What a waiter's timeout or cancellation calls: fails it, if it waits.
-template <class State>
-auto abandoner(const std::shared_ptr<State>& st) {
-  return [weak = std::weak_ptr{st}](std::uint64_t id) {
-    return [weak, id](errc why) {
-      auto s = weak.lock();
-      if (!s)
-        return;
-      std::unique_lock guard{s->mutex};
-      auto gone = s->waiters.remove(id);
-      guard.unlock();
-      complete(gone, make_error_code(why));
-    };
-  };
+/// Fails a waiter that gave up.
+void give_up(plain_list::list& gone, errc why) {
+  complete(gone, make_error_code(why));
 }
 
 template <class State>
@@ -67,13 +56,13 @@ void start_wait(const std::shared_ptr<event_state>& st, wait_duration timeout,
     guard.unlock();
     return done.complete_posted({});
   }
-  st->waiters.add(done, timeout, abandoner(st));
+  st->waiters.add(done, timeout, abandoner(st, give_up));
 }
 
 void start_wait(const std::shared_ptr<condition_state>& st,
                 wait_duration timeout, wait_done& done) {
   std::lock_guard guard{st->mutex};
-  st->waiters.add(done, timeout, abandoner(st));
+  st->waiters.add(done, timeout, abandoner(st, give_up));
 }
 
 } // namespace detail

@@ -114,17 +114,7 @@ void semaphore::start_acquire(
     guard.unlock();
     return done.complete_posted({}, st->make_permit());
   }
-  st->waiters.add(done, timeout, [weak = std::weak_ptr{st}](std::uint64_t id) {
-    return [weak, id](errc why) {
-      auto s = weak.lock();
-      if (!s)
-        return;
-      std::unique_lock guard{s->mutex};
-      auto gone = s->waiters.remove(id);
-      guard.unlock();
-      detail::fail(gone, why);
-    };
-  });
+  st->waiters.add(done, timeout, detail::abandoner(st, detail::fail));
 }
 
 semaphore::permit semaphore::try_acquire() {

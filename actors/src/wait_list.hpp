@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -101,5 +102,23 @@ private:
   list waiters_;
   std::uint64_t next_id_ = 0;
 };
+
+/// What `wait_list::add` wants for the waiters of `st` (a state with
+/// `mutex` and `waiters`): a waiter's timeout or cancellation removes it,
+/// if it still waits, and `fail(removed, why)` completes it after unlocking.
+template <class State, class Fail>
+auto abandoner(const std::shared_ptr<State>& st, Fail fail) {
+  return [weak = std::weak_ptr{st}, fail](std::uint64_t id) {
+    return [weak, fail, id](errc why) {
+      auto s = weak.lock();
+      if (!s)
+        return;
+      std::unique_lock guard{s->mutex};
+      auto gone = s->waiters.remove(id);
+      guard.unlock();
+      fail(gone, why);
+    };
+  };
+}
 
 } // namespace gale::detail

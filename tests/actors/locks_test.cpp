@@ -7,6 +7,8 @@
 #include <gale/io/coro.hpp>
 #include <gale/io/loop.hpp>
 
+#include "../support/on_loop.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -29,20 +31,10 @@ using namespace std::chrono_literals;
 using asio::use_awaitable;
 using asio::experimental::as_tuple;
 using gale::errc;
+using gale::test::on;
+using gale::test::wait;
 
 namespace {
-
-template <class T>
-T wait(std::future<T> f) {
-  REQUIRE(f.wait_for(10s) == std::future_status::ready);
-  return f.get();
-}
-
-/// Runs `body` as a coroutine on `loop` and waits for its result.
-template <class F>
-auto on(gale::io::loop& loop, F body) {
-  return wait(asio::co_spawn(loop.executor(), body(), asio::use_future));
-}
 
 /// Returns once the loop ran what was queued before (the start of a
 /// coroutine spawned before, up to its first suspension).

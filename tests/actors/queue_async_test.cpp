@@ -6,6 +6,8 @@
 #include <gale/io/loop.hpp>
 #include <gale/io/timers.hpp>
 
+#include "../support/on_loop.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -25,20 +27,10 @@
 using namespace std::chrono_literals;
 using asio::experimental::as_tuple;
 using gale::errc;
+using gale::test::on;
+using gale::test::wait;
 
 namespace {
-
-template <class T>
-T wait(std::future<T> f) {
-  REQUIRE(f.wait_for(10s) == std::future_status::ready);
-  return f.get();
-}
-
-/// Runs `body` as a coroutine on `loop` and waits for its result.
-template <class F>
-auto on(gale::io::loop& loop, F body) {
-  return wait(asio::co_spawn(loop.executor(), body(), asio::use_future));
-}
 
 std::error_code code_of(std::future<void> f) {
   REQUIRE(f.wait_for(10s) == std::future_status::ready);

@@ -1,18 +1,15 @@
 #pragma once
 
-#include "gale/actor_coroutine.hpp"
+#include "gale/on_actor.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_clock.hpp>
-#include <caf/behavior.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message_id.hpp>
-#include <caf/message_priority.hpp>
 
 #include <chrono>
 #include <coroutine>
-#include <memory>
 #include <optional>
 
 /// Tornado's gen.sleep and gen.moment inside actor coroutines (for Asio
@@ -32,12 +29,7 @@ public:
   bool await_ready() const noexcept { return false; }
 
   void await_suspend(std::coroutine_handle<> h) {
-    auto owner = std::make_shared<frame_owner>(h);
-    auto mid = self_->new_request_id(caf::message_priority::normal);
-    self_->add_multiplexed_response_handler(
-      mid.response_id(),
-      caf::behavior{[owner] { owner->resume(); },
-                    [owner](caf::error&) { owner->resume(); }});
+    auto mid = resume_on_response(self_, h);
     auto me = caf::actor_cast<caf::strong_actor_ptr>(self_);
     auto wake = caf::make_mailbox_element(nullptr, mid.response_id(), {},
                                           caf::make_message());

@@ -123,6 +123,20 @@ auto outcome_value(std::tuple<Args...>& t) {
   }
 }
 
+/// A new request id of `self`'s whose response (any message, or an error)
+/// resumes the suspended coroutine `h` inside the actor; if the actor dies
+/// first, the frame is destroyed with it.
+template <class Self>
+caf::message_id resume_on_response(Self* self, std::coroutine_handle<> h) {
+  auto owner = std::make_shared<frame_owner>(h);
+  auto mid = self->new_request_id(caf::message_priority::normal);
+  self->add_multiplexed_response_handler(
+    mid.response_id(),
+    caf::behavior{[owner] { owner->resume(); },
+                  [owner](caf::error&) { owner->resume(); }});
+  return mid;
+}
+
 /// The awaitable an operation returns for `on_actor`: starts it when
 /// awaited, with a wake-up the actor receives as a response.
 template <class Self, class Initiation, class InitArgs, class... Args>
@@ -136,12 +150,7 @@ public:
   bool await_ready() const noexcept { return false; }
 
   void await_suspend(std::coroutine_handle<> h) {
-    auto owner = std::make_shared<frame_owner>(h);
-    auto mid = self_->new_request_id(caf::message_priority::normal);
-    self_->add_multiplexed_response_handler(
-      mid.response_id(),
-      caf::behavior{[owner] { owner->resume(); },
-                    [owner](caf::error&) { owner->resume(); }});
+    auto mid = resume_on_response(self_, h);
     std::apply(
       [&](auto&... xs) {
         std::move(init_)(actor_wakeup<Args...>{out_, self_->address(), mid},

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 /// Tornado's gen.sleep, gen.moment and IOLoop.run_sync for Asio coroutines
 /// (for actor coroutines: `gale/actor_sleep.hpp`).
@@ -53,33 +54,20 @@ auto run_sync(F make, steady_clock::duration timeout = {}) {
   using R = typename awaitable::value_type;
   asio::io_context context{1};
   std::exception_ptr failure;
-  bool finished = false;
-  if constexpr (std::is_void_v<R>) {
-    asio::co_spawn(context, make(), [&](std::exception_ptr e) {
-      finished = true;
-      failure = e;
-      context.stop();
-    });
-    detail::run_context(context, timeout);
-    if (!finished)
-      detail::throw_run_sync_timeout();
-    if (failure)
-      std::rethrow_exception(failure);
-  } else {
-    std::optional<R> value;
-    asio::co_spawn(context, make(), [&](std::exception_ptr e, R v) {
-      finished = true;
-      failure = e;
-      value.emplace(std::move(v));
-      context.stop();
-    });
-    detail::run_context(context, timeout);
-    if (!finished)
-      detail::throw_run_sync_timeout();
-    if (failure)
-      std::rethrow_exception(failure);
+  std::optional<std::conditional_t<std::is_void_v<R>, std::monostate, R>> value;
+  // Called as (exception) or (exception, value), as co_spawn completes.
+  asio::co_spawn(context, make(), [&](std::exception_ptr e, auto... v) {
+    failure = e;
+    value.emplace(std::move(v)...);
+    context.stop();
+  });
+  detail::run_context(context, timeout);
+  if (!value) // not finished in time
+    detail::throw_run_sync_timeout();
+  if (failure)
+    std::rethrow_exception(failure);
+  if constexpr (!std::is_void_v<R>)
     return std::move(*value);
-  }
 }
 
 } // namespace gale::io
