@@ -111,6 +111,33 @@ caf::behavior gatekeeper(caf::event_based_actor* self, gale::event* ev,
   };
 }
 
+/// On `go`: awaits `good`'s value and `bad`'s failure, set by a thread
+/// that notes its id in `setter` first, and answers with what it saw and
+/// whether it resumed inside the actor on another thread than the setter's.
+caf::behavior future_awaiter(caf::event_based_actor* self,
+                             gale::future<int> good, gale::future<int> bad,
+                             const std::thread::id* setter) {
+  return {[=](go_atom) -> caf::result<std::string> {
+    auto rp = self->make_response_promise<std::string>();
+    [](auto* self, gale::future<int> f, gale::future<int> bad,
+       const std::thread::id* setter, auto rp) -> gale::actor_task {
+      // [future-on-actor]
+      int value = co_await f.async_wait(gale::on_actor(self));
+      // [end]
+      bool inside = self->current_mailbox_element() != nullptr
+                    && std::this_thread::get_id() != *setter;
+      std::string seen = std::to_string(value) + (inside ? " inside" : " out");
+      try {
+        co_await bad.async_wait(gale::on_actor(self));
+      } catch (const gale::error& e) {
+        seen += e.code() == errc::actor_down ? " actor_down" : " ?";
+      }
+      rp.deliver(seen);
+    }(self, good, bad, setter, rp);
+    return rp;
+  }};
+}
+
 } // namespace
 
 TEST_CASE_METHOD(gale::test::fixture,
@@ -172,4 +199,28 @@ TEST_CASE_METHOD(gale::test::fixture,
     .receive([&](std::string& r) { answer = r; },
              [](caf::error& e) { FAIL(gale::describe(e)); });
   CHECK(answer == "cancelled");
+}
+
+TEST_CASE_METHOD(gale::test::fixture,
+                 "on_actor: a gale::future set on another thread resumes the "
+                 "actor coroutine inside the actor",
+                 "[actors][coroutine][on_actor][future]") {
+  gale::promise<int> good, bad;
+  std::thread::id setter_id;
+  auto actor = sys.spawn(future_awaiter, good.get_future(), bad.get_future(),
+                         &setter_id);
+  caf::scoped_actor self{sys};
+  self->send(actor, go_atom::value);
+  std::thread setter{[&] {
+    setter_id = std::this_thread::get_id(); // before the results: seen after
+    std::this_thread::sleep_for(20ms);
+    good.set_result(42);
+    bad.set_error(errc::actor_down);
+  }};
+  std::string answer;
+  self->receive([&](std::string& r) { answer = r; },
+                caf::after(10s) >> [] { FAIL("no answer"); });
+  setter.join();
+  CHECK(answer == "42 inside actor_down");
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
 }

@@ -1,5 +1,6 @@
 // Waiting for several gale::futures at once, and with a timeout.
 
+#include "gale/queue.hpp"
 #include "gale/wait_iterator.hpp"
 #include "gale/when.hpp"
 
@@ -12,6 +13,8 @@
 #include <asio/use_future.hpp>
 
 #include <stdexcept>
+#include <string>
+#include <variant>
 #include <thread>
 #include <vector>
 
@@ -108,6 +111,101 @@ TEST_CASE("with_timeout: fails after the duration without blocking; the "
   auto failing = gale::with_timeout(loop.executor(), 5s, fails.get_future());
   fails.set_exception(std::make_exception_ptr(std::logic_error("no")));
   CHECK_THROWS_AS(failing.get(1s), std::logic_error);
+}
+
+TEST_CASE("when_all of different types: a tuple; void as std::monostate",
+          "[actors][future][when]") {
+  gale::promise<int> number;
+  gale::promise<std::string> text;
+  gale::promise<void> signal;
+  // [when-all-tuple]
+  auto all =
+    gale::when_all(number.get_future(), text.get_future(), signal.get_future());
+  // [end]
+  std::thread setter{[&] {
+    signal.set_result();
+    text.set_result("two");
+    number.set_result(1);
+  }};
+  auto [n, t, nothing] = all.get(5s);
+  setter.join();
+  CHECK(n == 1);
+  CHECK(t == "two");
+  CHECK(nothing == std::monostate{});
+
+  gale::promise<int> fine, never;
+  gale::promise<std::string> broken;
+  auto failed =
+    gale::when_all(fine.get_future(), broken.get_future(), never.get_future());
+  broken.set_error(errc::actor_down);
+  CHECK(failed.ready()); // the first error, without waiting for `never`
+  try {
+    failed.get();
+    FAIL("no error");
+  } catch (const gale::error& e) {
+    CHECK(e.code() == errc::actor_down);
+  }
+  fine.set_result(3); // changes nothing
+}
+
+TEST_CASE("when_all_settled of different types: every outcome",
+          "[actors][future][when]") {
+  gale::promise<int> good;
+  gale::promise<std::string> bad;
+  auto all = gale::when_all_settled(good.get_future(), bad.get_future());
+  bad.set_exception(std::make_exception_ptr(std::runtime_error("bad")));
+  CHECK_FALSE(all.ready());
+  good.set_result(7);
+  auto [g, b] = all.get(1s);
+  CHECK(g.get() == 7);
+  CHECK_THROWS_WITH(b.get(), "bad");
+}
+
+TEST_CASE("with_timeout and on_timeout::cancel: the future, or the operation "
+          "through its cancellation slot",
+          "[actors][future][when]") {
+  gale::io::loop loop;
+  loop.start();
+  gale::promise<int> slow;
+  auto f = slow.get_future();
+  auto limited =
+    gale::with_timeout(loop.executor(), 10ms, f, gale::on_timeout::cancel);
+  CHECK_THROWS_AS(limited.get(5s), gale::error);
+  CHECK(f.cancelled()); // Tornado's Future.cancel on the awaited future
+  CHECK_FALSE(slow.set_result(1)); // the producer learns it was cancelled
+
+  // The operation form: a queue wait, cancelled, takes no later item.
+  gale::queue<int> q;
+  // [with-timeout-cancel]
+  auto got = gale::with_timeout(
+    loop.executor(), 10ms, [&](auto token) { return q.async_pop(token); },
+    gale::on_timeout::cancel);
+  // [end]
+  try {
+    got.get(5s);
+    FAIL("no timeout");
+  } catch (const gale::error& e) {
+    CHECK(e.code() == errc::timed_out);
+  }
+  q.push(5);
+  CHECK(q.size() == 1); // still there for the next getter
+  CHECK(q.try_pop() == 5);
+
+  // proceed: the wait goes on and takes the next item (whose outcome is
+  // dropped): Tornado's with_timeout.
+  auto going_on = gale::with_timeout(
+    loop.executor(), 10ms, [&](auto token) { return q.async_pop(token); },
+    gale::on_timeout::proceed);
+  CHECK_THROWS_AS(going_on.get(5s), gale::error);
+  q.push(6);
+  CHECK(q.size() == 0);
+
+  // In time, the operation's value.
+  auto in_time = gale::with_timeout(
+    loop.executor(), 5s, [&](auto token) { return q.async_pop(token); },
+    gale::on_timeout::cancel);
+  q.push(8);
+  CHECK(in_time.get(5s) == 8);
 }
 
 TEST_CASE("when_all awaited in an Asio coroutine", "[actors][future][when]") {

@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <coroutine>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -155,18 +154,17 @@ public:
         std::forward<Token>(token), anywhere, std::move(start));
   }
 
-  /// Lets any C++20 coroutine `co_await` this future. It resumes on the
-  /// thread that sets the result (or at once if ready).
-  auto operator co_await() const {
-    struct awaiter {
-      future self;
-      bool await_ready() const { return self.ready(); }
-      void await_suspend(std::coroutine_handle<> h) const {
-        self.add_done_callback([h](const future&) { h.resume(); });
-      }
-      T await_resume() const { return self.get(); }
-    };
-    return awaiter{*this};
+  /// A future is awaited through `async_wait`, so that the coroutine
+  /// resumes on its own executor rather than on whichever thread sets the
+  /// result: `co_await f.async_wait(asio::use_awaitable)` in an Asio
+  /// coroutine, `co_await f.async_wait(gale::on_actor(self))` in an actor
+  /// coroutine. A bare `co_await f` does not compile.
+  template <class Never = void>
+  void operator co_await() const {
+    static_assert(detail::dependent_false<Never>,
+                  "co_await f.async_wait(asio::use_awaitable) in an Asio "
+                  "coroutine, f.async_wait(gale::on_actor(self)) in an "
+                  "actor coroutine");
   }
 
 private:

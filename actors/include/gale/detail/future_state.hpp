@@ -25,6 +25,11 @@ namespace detail {
 template <class T>
 using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
+/// False, but only once `T` is known: a static_assert that fires only
+/// where a template is used.
+template <class T>
+inline constexpr bool dependent_false = false;
+
 template <class T>
 struct wait_signature {
   using type = void(std::exception_ptr, T);
