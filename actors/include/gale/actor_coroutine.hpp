@@ -15,6 +15,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -84,9 +85,22 @@ struct ask_state {
   caf::error err;
 };
 
+/// The exception a failed ask throws: `gale::error` with the reply's code
+/// and description (an HTTP status error keeps its response).
+template <class R>
+std::exception_ptr ask_failure(const caf::error& err) {
+  if constexpr (std::is_same_v<R, http::response>)
+    if (const auto* res = http::response_of(err))
+      return std::make_exception_ptr(
+        http::status_error{to_error_code(err), *res});
+  return std::make_exception_ptr(error{to_error_code(err), describe(err)});
+}
+
 /// The awaitable behind `ask` and `ask_with_cancellation`.
 template <class R, class Self, class Handle, class... Ts>
 struct ask_awaiter {
+  using result_type = R;
+
   Self* self;
   asio::cancellation_slot slot;
   Handle dest;
@@ -98,6 +112,47 @@ struct ask_awaiter {
 
   void await_suspend(std::coroutine_handle<> h) {
     auto owner = std::make_shared<frame_owner>(h);
+    auto on_error = [owner, st = state](caf::error& err) {
+      st->err = std::move(err);
+      owner->resume();
+    };
+    std::function<void()> stop_watch;
+    if constexpr (std::is_void_v<R>)
+      stop_watch = send(
+        [owner, st = state] {
+          st->value.emplace(0);
+          owner->resume();
+        },
+        on_error);
+    else
+      stop_watch = send(
+        [owner, st = state](R& value) {
+          st->value.emplace(std::move(value));
+          owner->resume();
+        },
+        on_error);
+    if (slot.is_connected())
+      slot.assign([owner, st = state, stop_watch](asio::cancellation_type) {
+        if (stop_watch)
+          stop_watch();
+        if (!st->value && !st->err)
+          st->err = make_error(errc::cancelled);
+        owner->resume(); // a later reply finds nothing to resume
+      });
+  }
+
+  R await_resume() {
+    if (state->err)
+      std::rethrow_exception(ask_failure<R>(state->err));
+    if constexpr (!std::is_void_v<R>)
+      return std::move(*state->value);
+  }
+
+  /// Sends the request (once): `on_value(R&)` (`on_value()` for `void`) or
+  /// `on_error(caf::error&)` runs inside the actor with the answer. Returns
+  /// what stops watching a remote receiver's node (empty for a local one).
+  template <class OnValue, class OnError>
+  std::function<void()> send(OnValue on_value, OnError on_error) {
     // Only a receiver in another process needs watching (and the
     // allocation); a local one that dies answers by itself.
     auto dest_ptr = caf::actor_cast<caf::strong_actor_ptr>(dest);
@@ -108,10 +163,9 @@ struct ask_awaiter {
       if (watch)
         watch->stop();
     };
-    auto on_error = [owner, st = state, stop_watch](caf::error& err) {
+    auto failed = [stop_watch, on_error](caf::error& err) {
       stop_watch();
-      st->err = std::move(err);
-      owner->resume();
+      on_error(err);
     };
     std::apply(
       [&](auto&... xs) {
@@ -120,39 +174,23 @@ struct ask_awaiter {
           *watch = lost_node_watch{self, dest_ptr, handle.id()};
         if constexpr (std::is_void_v<R>)
           handle.then(
-            [owner, st = state, stop_watch] {
+            [stop_watch, on_value] {
               stop_watch();
-              st->value.emplace(0);
-              owner->resume();
+              on_value();
             },
-            on_error);
+            failed);
         else
           handle.then(
-            [owner, st = state, stop_watch](R& value) {
+            [stop_watch, on_value](R& value) {
               stop_watch();
-              st->value.emplace(std::move(value));
-              owner->resume();
+              on_value(value);
             },
-            on_error);
+            failed);
       },
       args);
-    if (slot.is_connected())
-      slot.assign([owner, st = state, stop_watch](asio::cancellation_type) {
-        stop_watch();
-        if (!st->value && !st->err)
-          st->err = make_error(errc::cancelled);
-        owner->resume(); // a later reply finds nothing to resume
-      });
-  }
-
-  R await_resume() {
-    if constexpr (std::is_same_v<R, http::response>)
-      if (const auto* res = http::response_of(state->err))
-        throw http::status_error{to_error_code(state->err), *res};
-    if (state->err)
-      throw error{to_error_code(state->err), describe(state->err)};
-    if constexpr (!std::is_void_v<R>)
-      return std::move(*state->value);
+    if (!watch)
+      return {};
+    return stop_watch;
   }
 };
 

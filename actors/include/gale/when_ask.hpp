@@ -1,0 +1,247 @@
+#pragma once
+
+#include "gale/actor_coroutine.hpp"
+#include "gale/future.hpp"
+
+#include <caf/error.hpp>
+
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+/// Several asks at once inside an actor coroutine: Tornado's gen.multi
+/// over requests. `co_await gale::when_all(asks)` sends every request at
+/// once and resumes inside the actor when all are answered, as a response
+/// counter written by hand would, but in one line:
+///
+///     auto sums = co_await gale::when_all(
+///       items | std::views::transform([&](int x) {
+///         return gale::ask<int>(self, worker, 1s, add_atom_v, x, 1);
+///       }));
+namespace gale {
+
+namespace detail {
+
+template <class A>
+struct is_ask : std::false_type {};
+template <class R, class Self, class Handle, class... Ts>
+struct is_ask<ask_awaiter<R, Self, Handle, Ts...>> : std::true_type {};
+
+template <class A>
+concept an_ask = is_ask<std::remove_cvref_t<A>>::value;
+
+template <class A>
+using ask_result_t = typename std::remove_cvref_t<A>::result_type;
+
+/// One request's answer, once it came.
+template <class R>
+struct ask_outcome {
+  std::optional<stored_t<R>> value;
+  caf::error err;
+
+  /// A ready future of it, for the settled forms.
+  future<R> settle() {
+    promise<R> p;
+    if (err)
+      p.set_exception(ask_failure<R>(err));
+    else if constexpr (std::is_void_v<R>)
+      p.set_result();
+    else
+      p.set_result(std::move(*value));
+    return p.get_future();
+  }
+};
+
+/// What the requests of one `when_all` share; touched on the actor's
+/// thread only (every answer runs there).
+template <class Outcomes>
+struct fan_state {
+  Outcomes outcomes;
+  std::size_t remaining = 0;
+  std::exception_ptr first_failure; // what the coroutine throws, unless settled
+};
+
+/// Sends `ask` and records its answer in `slot`. Unless `Settled`, the
+/// first error resumes the coroutine at once; later answers are kept but
+/// change nothing.
+template <bool Settled, class Ask, class State, class Slot>
+void send_one(Ask& ask, const std::shared_ptr<State>& st, Slot* slot,
+              const std::shared_ptr<frame_owner>& owner) {
+  using R = ask_result_t<Ask>;
+  auto arrived = [st, owner] {
+    if (--st->remaining == 0)
+      owner->resume();
+  };
+  auto on_error = [st, owner, slot, arrived](caf::error& err) {
+    if (!Settled && !st->first_failure) {
+      st->first_failure = ask_failure<R>(err);
+      owner->resume();
+    }
+    slot->err = std::move(err);
+    arrived();
+  };
+  if constexpr (std::is_void_v<R>)
+    ask.send(
+      [slot, arrived] {
+        slot->value.emplace();
+        arrived();
+      },
+      on_error);
+  else
+    ask.send(
+      [slot, arrived](R& v) {
+        slot->value.emplace(std::move(v));
+        arrived();
+      },
+      on_error);
+}
+
+/// The awaitable of `when_all(range of asks)`.
+template <bool Settled, class Ask>
+class asks_awaiter {
+public:
+  using R = ask_result_t<Ask>;
+
+  explicit asks_awaiter(std::vector<Ask> asks) : asks_(std::move(asks)) {
+    st_->outcomes.resize(asks_.size());
+    st_->remaining = asks_.size();
+  }
+
+  bool await_ready() const noexcept { return asks_.empty(); }
+
+  void await_suspend(std::coroutine_handle<> h) {
+    auto owner = std::make_shared<frame_owner>(h);
+    // The outcomes are sized before the first send and never resized:
+    // pointers into them stay valid.
+    for (std::size_t i = 0; i < asks_.size(); ++i)
+      send_one<Settled>(asks_[i], st_, &st_->outcomes[i], owner);
+  }
+
+  auto await_resume() {
+    if constexpr (Settled) {
+      std::vector<future<R>> all;
+      all.reserve(st_->outcomes.size());
+      for (auto& o : st_->outcomes)
+        all.push_back(o.settle());
+      return all;
+    } else {
+      if (st_->first_failure)
+        std::rethrow_exception(st_->first_failure);
+      if constexpr (!std::is_void_v<R>) {
+        std::vector<R> all;
+        all.reserve(st_->outcomes.size());
+        for (auto& o : st_->outcomes)
+          all.push_back(std::move(*o.value));
+        return all;
+      }
+    }
+  }
+
+private:
+  std::vector<Ask> asks_;
+  std::shared_ptr<fan_state<std::vector<ask_outcome<R>>>> st_ =
+    std::make_shared<fan_state<std::vector<ask_outcome<R>>>>();
+};
+
+/// The awaitable of `when_all(ask, ask, ...)` of different types.
+template <bool Settled, class... Asks>
+class ask_tuple_awaiter {
+public:
+  explicit ask_tuple_awaiter(Asks... asks) : asks_(std::move(asks)...) {
+    st_->remaining = sizeof...(Asks);
+  }
+
+  bool await_ready() const noexcept { return false; }
+
+  void await_suspend(std::coroutine_handle<> h) {
+    auto owner = std::make_shared<frame_owner>(h);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (send_one<Settled>(std::get<I>(asks_), st_, &std::get<I>(st_->outcomes),
+                         owner),
+       ...);
+    }
+    (std::index_sequence_for<Asks...>{});
+  }
+
+  auto await_resume() {
+    auto& outs = st_->outcomes;
+    if constexpr (Settled) {
+      return std::apply([](auto&... o) { return std::tuple{o.settle()...}; },
+                        outs);
+    } else {
+      if (st_->first_failure)
+        std::rethrow_exception(st_->first_failure);
+      return std::apply(
+        [](auto&... o) { return std::tuple{std::move(*o.value)...}; }, outs);
+    }
+  }
+
+private:
+  std::tuple<Asks...> asks_;
+  using outcomes = std::tuple<ask_outcome<ask_result_t<Asks>>...>;
+  std::shared_ptr<fan_state<outcomes>> st_ =
+    std::make_shared<fan_state<outcomes>>();
+};
+
+template <class Range>
+concept ask_range =
+  std::ranges::input_range<Range> && an_ask<std::ranges::range_value_t<Range>>;
+
+template <class Range>
+auto collect_asks(Range&& asks) {
+  std::vector<std::ranges::range_value_t<Range>> all;
+  for (auto&& a : asks)
+    all.push_back(std::move(a));
+  return all;
+}
+
+} // namespace detail
+
+/// Awaitable in an actor coroutine: sends every request of `asks` (a
+/// vector or any range of `gale::ask<R>(...)`) at once and resumes inside
+/// the actor with every reply, in the order of `asks` (a
+/// `std::vector<R>`; nothing for `R = void`). The first error resumes it
+/// at once with that error thrown, as `ask` throws it; the replies still
+/// due are dropped when they come. An empty range resumes at once.
+template <class Range>
+requires detail::ask_range<Range>
+auto when_all(Range&& asks) {
+  return detail::asks_awaiter<false, std::ranges::range_value_t<Range>>{
+    detail::collect_asks(std::forward<Range>(asks))};
+}
+
+/// As above, waiting for every reply and never throwing: a vector of
+/// ready `gale::future<R>`, each the reply or its error (Tornado's multi
+/// with quiet_exceptions).
+template <class Range>
+requires detail::ask_range<Range>
+auto when_all_settled(Range&& asks) {
+  return detail::asks_awaiter<true, std::ranges::range_value_t<Range>>{
+    detail::collect_asks(std::forward<Range>(asks))};
+}
+
+/// Asks of different reply types: `auto [n, s] = co_await
+/// gale::when_all(gale::ask<int>(...), gale::ask<std::string>(...))`, a
+/// `std::tuple` (`std::monostate` for a `void` reply); the first error
+/// throws, as above.
+template <class... Asks>
+requires(sizeof...(Asks) > 0 && (detail::an_ask<Asks> && ...))
+auto when_all(Asks... asks) {
+  return detail::ask_tuple_awaiter<false, Asks...>{std::move(asks)...};
+}
+
+/// Asks of different reply types, every outcome: a tuple of ready futures.
+template <class... Asks>
+requires(sizeof...(Asks) > 0 && (detail::an_ask<Asks> && ...))
+auto when_all_settled(Asks... asks) {
+  return detail::ask_tuple_awaiter<true, Asks...>{std::move(asks)...};
+}
+
+} // namespace gale
