@@ -10,6 +10,7 @@
 #include <asio/cancellation_signal.hpp>
 
 #include <caf/actor_cast.hpp>
+#include <caf/actor_control_block.hpp>
 #include <caf/node_id.hpp>
 #include <caf/error.hpp>
 
@@ -106,11 +107,12 @@ struct ask_awaiter {
   Handle dest;
   timeout t;
   std::tuple<Ts...> args;
-  std::shared_ptr<ask_state<R>> state = std::make_shared<ask_state<R>>();
+  std::shared_ptr<ask_state<R>> state; // made when awaited alone
 
   bool await_ready() const noexcept { return false; }
 
   void await_suspend(std::coroutine_handle<> h) {
+    state = std::make_shared<ask_state<R>>();
     auto owner = std::make_shared<frame_owner>(h);
     auto on_error = [owner, st = state](caf::error& err) {
       st->err = std::move(err);
@@ -155,10 +157,14 @@ struct ask_awaiter {
   std::function<void()> send(OnValue on_value, OnError on_error) {
     // Only a receiver in another process needs watching (and the
     // allocation); a local one that dies answers by itself.
-    auto dest_ptr = caf::actor_cast<caf::strong_actor_ptr>(dest);
+    // (Compared through the control blocks: copying a node_id counts.)
     std::shared_ptr<lost_node_watch> watch;
-    if (dest_ptr && dest_ptr->node() != self->node())
+    caf::strong_actor_ptr dest_ptr;
+    auto* block = caf::actor_cast<caf::actor_control_block*>(dest);
+    if (block && block->node() != self->ctrl()->node()) {
+      dest_ptr = caf::actor_cast<caf::strong_actor_ptr>(dest);
       watch = std::make_shared<lost_node_watch>();
+    }
     auto stop_watch = [watch] {
       if (watch)
         watch->stop();
@@ -204,7 +210,7 @@ struct ask_awaiter {
 template <class R, class Self, class Handle, class... Ts>
 auto ask(Self* self, Handle dest, timeout t, Ts... xs) {
   return detail::ask_awaiter<R, Self, Handle, Ts...>{
-    self, {}, std::move(dest), t, std::tuple<Ts...>{std::move(xs)...}};
+    self, {}, std::move(dest), t, std::tuple<Ts...>{std::move(xs)...}, {}};
 }
 
 /// As `ask`, but emitting `slot`'s signal (from the actor's own thread,
@@ -214,7 +220,7 @@ template <class R, class Self, class Handle, class... Ts>
 auto ask_with_cancellation(Self* self, asio::cancellation_slot slot,
                            Handle dest, timeout t, Ts... xs) {
   return detail::ask_awaiter<R, Self, Handle, Ts...>{
-    self, slot, std::move(dest), t, std::tuple<Ts...>{std::move(xs)...}};
+    self, slot, std::move(dest), t, std::tuple<Ts...>{std::move(xs)...}, {}};
 }
 
 } // namespace gale

@@ -60,45 +60,51 @@ struct ask_outcome {
 };
 
 /// What the requests of one `when_all` share; touched on the actor's
-/// thread only (every answer runs there).
+/// thread only (every answer runs there). Its answers' handlers own it,
+/// and it owns the suspended frame: if the actor dies before the last
+/// answer, the frame goes with the handlers.
 template <class Outcomes>
 struct fan_state {
+  frame_owner owner;
   Outcomes outcomes;
-  std::size_t remaining = 0;
+  std::size_t remaining;
   std::exception_ptr first_failure; // what the coroutine throws, unless settled
+
+  fan_state(std::coroutine_handle<> h, Outcomes o, std::size_t n)
+    : owner(h), outcomes(std::move(o)), remaining(n) {}
+
+  void arrived() {
+    if (--remaining == 0)
+      owner.resume();
+  }
 };
 
 /// Sends `ask` and records its answer in `slot`. Unless `Settled`, the
 /// first error resumes the coroutine at once; later answers are kept but
 /// change nothing.
 template <bool Settled, class Ask, class State, class Slot>
-void send_one(Ask& ask, const std::shared_ptr<State>& st, Slot* slot,
-              const std::shared_ptr<frame_owner>& owner) {
+void send_one(Ask& ask, const std::shared_ptr<State>& st, Slot* slot) {
   using R = ask_result_t<Ask>;
-  auto arrived = [st, owner] {
-    if (--st->remaining == 0)
-      owner->resume();
-  };
-  auto on_error = [st, owner, slot, arrived](caf::error& err) {
+  auto on_error = [st, slot](caf::error& err) {
     if (!Settled && !st->first_failure) {
       st->first_failure = ask_failure<R>(err);
-      owner->resume();
+      st->owner.resume();
     }
     slot->err = std::move(err);
-    arrived();
+    st->arrived();
   };
   if constexpr (std::is_void_v<R>)
     ask.send(
-      [slot, arrived] {
+      [st, slot] {
         slot->value.emplace();
-        arrived();
+        st->arrived();
       },
       on_error);
   else
     ask.send(
-      [slot, arrived](R& v) {
+      [st, slot](R& v) {
         slot->value.emplace(std::move(v));
-        arrived();
+        st->arrived();
       },
       on_error);
 }
@@ -108,36 +114,37 @@ template <bool Settled, class Ask>
 class asks_awaiter {
 public:
   using R = ask_result_t<Ask>;
+  using outcomes = std::vector<ask_outcome<R>>;
 
-  explicit asks_awaiter(std::vector<Ask> asks) : asks_(std::move(asks)) {
-    st_->outcomes.resize(asks_.size());
-    st_->remaining = asks_.size();
-  }
+  explicit asks_awaiter(std::vector<Ask> asks) : asks_(std::move(asks)) {}
 
   bool await_ready() const noexcept { return asks_.empty(); }
 
   void await_suspend(std::coroutine_handle<> h) {
-    auto owner = std::make_shared<frame_owner>(h);
-    // The outcomes are sized before the first send and never resized:
-    // pointers into them stay valid.
+    auto st = std::make_shared<fan_state<outcomes>>(
+      h, outcomes(asks_.size()), asks_.size());
+    st_ = st.get(); // alive while the coroutine waits: its handlers own it
+    // The outcomes are never resized: pointers into them stay valid.
     for (std::size_t i = 0; i < asks_.size(); ++i)
-      send_one<Settled>(asks_[i], st_, &st_->outcomes[i], owner);
+      send_one<Settled>(asks_[i], st, &st->outcomes[i]);
   }
 
   auto await_resume() {
+    outcomes none;
+    auto& outs = st_ ? st_->outcomes : none;
     if constexpr (Settled) {
       std::vector<future<R>> all;
-      all.reserve(st_->outcomes.size());
-      for (auto& o : st_->outcomes)
+      all.reserve(outs.size());
+      for (auto& o : outs)
         all.push_back(o.settle());
       return all;
     } else {
-      if (st_->first_failure)
+      if (st_ && st_->first_failure)
         std::rethrow_exception(st_->first_failure);
       if constexpr (!std::is_void_v<R>) {
         std::vector<R> all;
-        all.reserve(st_->outcomes.size());
-        for (auto& o : st_->outcomes)
+        all.reserve(outs.size());
+        for (auto& o : outs)
           all.push_back(std::move(*o.value));
         return all;
       }
@@ -146,25 +153,25 @@ public:
 
 private:
   std::vector<Ask> asks_;
-  std::shared_ptr<fan_state<std::vector<ask_outcome<R>>>> st_ =
-    std::make_shared<fan_state<std::vector<ask_outcome<R>>>>();
+  fan_state<outcomes>* st_ = nullptr;
 };
 
 /// The awaitable of `when_all(ask, ask, ...)` of different types.
 template <bool Settled, class... Asks>
 class ask_tuple_awaiter {
 public:
-  explicit ask_tuple_awaiter(Asks... asks) : asks_(std::move(asks)...) {
-    st_->remaining = sizeof...(Asks);
-  }
+  using outcomes = std::tuple<ask_outcome<ask_result_t<Asks>>...>;
+
+  explicit ask_tuple_awaiter(Asks... asks) : asks_(std::move(asks)...) {}
 
   bool await_ready() const noexcept { return false; }
 
   void await_suspend(std::coroutine_handle<> h) {
-    auto owner = std::make_shared<frame_owner>(h);
+    auto st =
+      std::make_shared<fan_state<outcomes>>(h, outcomes{}, sizeof...(Asks));
+    st_ = st.get();
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (send_one<Settled>(std::get<I>(asks_), st_, &std::get<I>(st_->outcomes),
-                         owner),
+      (send_one<Settled>(std::get<I>(asks_), st, &std::get<I>(st->outcomes)),
        ...);
     }
     (std::index_sequence_for<Asks...>{});
@@ -185,9 +192,7 @@ public:
 
 private:
   std::tuple<Asks...> asks_;
-  using outcomes = std::tuple<ask_outcome<ask_result_t<Asks>>...>;
-  std::shared_ptr<fan_state<outcomes>> st_ =
-    std::make_shared<fan_state<outcomes>>();
+  fan_state<outcomes>* st_ = nullptr;
 };
 
 template <class Range>
