@@ -207,8 +207,8 @@ TEST_CASE_METHOD(gale::test::fixture,
                  "[actors][coroutine][on_actor][future]") {
   gale::promise<int> good, bad;
   std::thread::id setter_id;
-  auto actor = sys.spawn(future_awaiter, good.get_future(), bad.get_future(),
-                         &setter_id);
+  auto actor =
+    sys.spawn(future_awaiter, good.get_future(), bad.get_future(), &setter_id);
   caf::scoped_actor self{sys};
   self->send(actor, go_atom::value);
   std::thread setter{[&] {

@@ -90,8 +90,8 @@ TEST_CASE_METHOD(gale::test::fixture,
       auto two = co_await gale::when_all(std::move(asks));
       asks.clear();
       auto none = co_await gale::when_all(asks);
-      outcome.set_result((in_order ? "in order " : "out of order ")
-                         + join(two) + std::to_string(none.size()));
+      outcome.set_result((in_order ? "in order " : "out of order ") + join(two)
+                         + std::to_string(none.size()));
     });
   CHECK(outcome.get_future().get(10s) == "in order 5 9 0");
   caf::anon_send_exit(calc, caf::exit_reason::user_shutdown);
@@ -121,10 +121,9 @@ TEST_CASE_METHOD(gale::test::fixture,
         auto quiet = self->spawn(silent);
         std::vector<int> items{1, 2};
         co_await gale::when_all(items | std::views::transform([&](int x) {
-                                  return gale::ask<int>(self,
-                                                        x == 2 ? quiet : calc,
-                                                        20ms, add_atom::value,
-                                                        x, x);
+                                  return gale::ask<int>(
+                                    self, x == 2 ? quiet : calc, 20ms,
+                                    add_atom::value, x, x);
                                 }));
       } catch (const gale::error& e) {
         log += e.code() == errc::timed_out ? " timed out" : e.what();

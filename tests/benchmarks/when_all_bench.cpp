@@ -60,7 +60,8 @@ caf::behavior incrementer() {
 
 /// The sum every style must reach: each ask of x answers x + 1.
 std::int64_t expected(const settings& s) {
-  std::int64_t per_round = static_cast<std::int64_t>(s.fan_out) * (s.fan_out + 1) / 2;
+  std::int64_t per_round =
+    static_cast<std::int64_t>(s.fan_out) * (s.fan_out + 1) / 2;
   return per_round * s.rounds;
 }
 
@@ -78,9 +79,8 @@ gale::actor_task when_all_rounds(caf::event_based_actor* self, caf::actor inc,
   rp.deliver(sum);
 }
 
-gale::actor_task sequential_rounds(caf::event_based_actor* self,
-                                   caf::actor inc, settings s,
-                                   caf::response_promise rp) {
+gale::actor_task sequential_rounds(caf::event_based_actor* self, caf::actor inc,
+                                   settings s, caf::response_promise rp) {
   std::int64_t sum = 0;
   for (int r = 0; r < s.rounds; ++r)
     for (int x = 0; x < s.fan_out; ++x)
@@ -127,7 +127,8 @@ caf::behavior driver(caf::event_based_actor* self, caf::actor inc) {
     case style::when_all: when_all_rounds(self, inc, s, rp); break;
     case style::sequential: sequential_rounds(self, inc, s, rp); break;
     case style::raw_caf:
-      raw_round::start(std::make_shared<raw_round>(raw_round{self, inc, s, rp}));
+      raw_round::start(
+        std::make_shared<raw_round>(raw_round{self, inc, s, rp}));
       break;
     }
     return caf::delegated<std::int64_t>{};
@@ -143,11 +144,11 @@ double pass(caf::actor_system& sys, const caf::actor& drv, const settings& s,
   self
     ->request(drv, caf::infinite, go_atom::value, static_cast<int>(which),
               s.rounds, s.fan_out, s.timeout_ms)
-    .receive([&](std::int64_t x) { sum = x; },
-             [&](caf::error&) { sum = -1; });
+    .receive([&](std::int64_t x) { sum = x; }, [&](caf::error&) { sum = -1; });
   std::chrono::duration<double> took = clock_type::now() - began;
   if (sum != expected(s)) {
-    std::fprintf(stderr, "wrong sum %lld (want %lld)\n", static_cast<long long>(sum),
+    std::fprintf(stderr, "wrong sum %lld (want %lld)\n",
+                 static_cast<long long>(sum),
                  static_cast<long long>(expected(s)));
     std::exit(1);
   }

@@ -120,8 +120,8 @@ requires(!std::is_void_v<T>) future<std::vector<T>> when_all(
 /// `future<B>` is a `future<std::tuple<A, B>>` (a `future<void>` gives
 /// `std::monostate` in its place); the first failure fails it, as above.
 template <class... Ts>
-requires(sizeof...(Ts) > 0) future<std::tuple<detail::stored_t<Ts>...>> when_all(
-  future<Ts>... futures) {
+requires(sizeof...(Ts) > 0)
+  future<std::tuple<detail::stored_t<Ts>...>> when_all(future<Ts>... futures) {
   auto st = std::make_shared<detail::tuple_state<Ts...>>();
   auto result = st->out.get_future();
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -266,8 +266,8 @@ future<T> race_timer(const asio::any_io_executor& ex,
 /// future: to stop the operation, use the form below).
 template <class T>
 future<T> with_timeout(const asio::any_io_executor& ex,
-                       std::chrono::steady_clock::duration timeout,
-                       future<T> f, on_timeout action = on_timeout::proceed) {
+                       std::chrono::steady_clock::duration timeout, future<T> f,
+                       on_timeout action = on_timeout::proceed) {
   return detail::race_timer(ex, timeout, f, [f, action] {
     if (action == on_timeout::cancel)
       f.cancel();

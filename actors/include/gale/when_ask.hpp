@@ -121,8 +121,8 @@ public:
   bool await_ready() const noexcept { return asks_.empty(); }
 
   void await_suspend(std::coroutine_handle<> h) {
-    auto st = std::make_shared<fan_state<outcomes>>(
-      h, outcomes(asks_.size()), asks_.size());
+    auto st = std::make_shared<fan_state<outcomes>>(h, outcomes(asks_.size()),
+                                                    asks_.size());
     st_ = st.get(); // alive while the coroutine waits: its handlers own it
     // The outcomes are never resized: pointers into them stay valid.
     for (std::size_t i = 0; i < asks_.size(); ++i)
@@ -237,15 +237,15 @@ auto when_all_settled(Range&& asks) {
 /// `std::tuple` (`std::monostate` for a `void` reply); the first error
 /// throws, as above.
 template <class... Asks>
-requires(sizeof...(Asks) > 0 && (detail::an_ask<Asks> && ...))
-auto when_all(Asks... asks) {
+requires(sizeof...(Asks) > 0
+         && (detail::an_ask<Asks> && ...)) auto when_all(Asks... asks) {
   return detail::ask_tuple_awaiter<false, Asks...>{std::move(asks)...};
 }
 
 /// Asks of different reply types, every outcome: a tuple of ready futures.
 template <class... Asks>
-requires(sizeof...(Asks) > 0 && (detail::an_ask<Asks> && ...))
-auto when_all_settled(Asks... asks) {
+requires(sizeof...(Asks) > 0
+         && (detail::an_ask<Asks> && ...)) auto when_all_settled(Asks... asks) {
   return detail::ask_tuple_awaiter<true, Asks...>{std::move(asks)...};
 }
 
