@@ -87,13 +87,14 @@ TEST_CASE_METHOD(gale::test::fixture,
         asks;
       asks.push_back(gale::ask<int>(self, calc, 5s, add_atom::value, 2, 3));
       asks.push_back(gale::ask<int>(self, calc, 5s, add_atom::value, 4, 5));
-      auto two = co_await gale::when_all(std::move(asks));
+      auto two = co_await gale::when_all(asks); // copied: asked again below
+      auto again = co_await gale::when_all(std::move(asks));
       asks.clear();
       auto none = co_await gale::when_all(asks);
       outcome.set_result((in_order ? "in order " : "out of order ") + join(two)
-                         + std::to_string(none.size()));
+                         + join(again) + std::to_string(none.size()));
     });
-  CHECK(outcome.get_future().get(10s) == "in order 5 9 0");
+  CHECK(outcome.get_future().get(10s) == "in order 5 9 5 9 0");
   caf::anon_send_exit(calc, caf::exit_reason::user_shutdown);
 }
 

@@ -199,18 +199,29 @@ template <class Range>
 concept ask_range =
   std::ranges::input_range<Range> && an_ask<std::ranges::range_value_t<Range>>;
 
+/// The asks of `asks` as a vector: a vector given as an rvalue is taken
+/// over, the elements of anything else copied (an lvalue) or moved (a
+/// view's prvalues).
 template <class Range>
 auto collect_asks(Range&& asks) {
-  std::vector<std::ranges::range_value_t<Range>> all;
-  for (auto&& a : asks)
-    all.push_back(std::move(a));
-  return all;
+  using ask = std::ranges::range_value_t<Range>;
+  if constexpr (std::is_same_v<
+                  std::remove_cvref_t<Range>,
+                  std::vector<ask>> && !std::is_lvalue_reference_v<Range>) {
+    return std::vector<ask>(std::move(asks));
+  } else {
+    std::vector<ask> all;
+    for (auto&& a : asks)
+      all.push_back(std::forward<decltype(a)>(a));
+    return all;
+  }
 }
 
 } // namespace detail
 
 /// Awaitable in an actor coroutine: sends every request of `asks` (a
-/// vector or any range of `gale::ask<R>(...)`) at once and resumes inside
+/// vector or any range of `gale::ask<R>(...)`; a vector given by name is
+/// copied, and may be awaited again) at once and resumes inside
 /// the actor with every reply, in the order of `asks` (a
 /// `std::vector<R>`; nothing for `R = void`). The first error resumes it
 /// at once with that error thrown, as `ask` throws it; the replies still
