@@ -132,3 +132,50 @@ TEST_CASE("a pool's work runs on several threads at once", "[io][executor]") {
     pool, [&] { return meet(); }, asio::use_future);
   CHECK(wait(std::move(a)) + wait(std::move(b)) == 0);
 }
+
+TEST_CASE("in_executor: a whole handler runs on the pool while the loop "
+          "goes on; an exception is reported and the next call runs",
+          "[io][executor]") {
+  io::thread_pool pool{1};
+  io::loop loop;
+  loop.start();
+  std::promise<std::string> done;
+  std::promise<std::thread::id> ran_on;
+  // [in-executor]
+  auto handler = io::in_executor(pool, [&](std::string name, int n) {
+    std::this_thread::sleep_for(300ms); // blocking work, off the loop
+    ran_on.set_value(std::this_thread::get_id());
+    done.set_value(name + " " + std::to_string(n));
+  });
+  // [end]
+  std::promise<std::thread::id> loop_thread;
+  auto began = std::chrono::steady_clock::now();
+  asio::post(loop.executor(), [&] {
+    loop_thread.set_value(std::this_thread::get_id());
+    handler(std::string{"report"}, 7); // returns at once
+  });
+  std::promise<void> ticked;
+  io::call_later(loop.executor(), 10ms, [&] { ticked.set_value(); });
+  wait(ticked.get_future());
+  CHECK(std::chrono::steady_clock::now() - began < 250ms);
+  CHECK(wait(done.get_future()) == "report 7");
+  CHECK(wait(ran_on.get_future()) != wait(loop_thread.get_future()));
+
+  std::promise<std::string> reported;
+  auto before = io::set_unhandled_handler(
+    [&](const io::unhandled_exception& e) { reported.set_value(e.where); });
+  std::promise<int> next;
+  auto picky = io::in_executor(pool, [&](int x) {
+    if (x < 0)
+      throw std::invalid_argument("negative");
+    next.set_value(x);
+  });
+  asio::post(loop.executor(), [&] {
+    picky(-1);
+    picky(2);
+  });
+  CHECK(wait(reported.get_future()) == "a handler run in an executor");
+  CHECK(wait(next.get_future()) == 2);
+  pool.join();
+  io::set_unhandled_handler(before);
+}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gale/io/detail/completion.hpp>
+#include <gale/io/unhandled.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/post.hpp>
@@ -10,6 +11,7 @@
 
 #include <exception>
 #include <functional>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -109,6 +111,37 @@ requires std::invocable<F&>
 auto run_in_executor(F f, Token&& token) {
   return run_in_executor(default_pool(), std::move(f),
                          std::forward<Token>(token));
+}
+
+/// A whole handler off the loop: a callable that, called with any
+/// arguments, runs `f` with copies of them on a thread of `pool` and
+/// returns at once. As an HTTP server's handler,
+/// `io::in_executor(pool, make_report)` runs `make_report(exchange)` on
+/// the pool, whose answer is sent from there (an exchange may be answered
+/// from any thread). An exception escaping `f` is reported
+/// (`set_unhandled_handler`), and the pool goes on. `f` runs on several
+/// pool threads at once when called faster than it finishes: it must be
+/// safe for that.
+template <class F>
+auto in_executor(asio::any_io_executor pool, F f) {
+  return [pool = std::move(pool),
+          f = std::make_shared<const F>(std::move(f))](auto&&... args) {
+    asio::post(pool, [f, ... args = std::decay_t<decltype(args)>(
+                           std::forward<decltype(args)>(args))]() mutable {
+      try {
+        (*f)(std::move(args)...);
+      } catch (...) {
+        report_unhandled(std::current_exception(),
+                         "a handler run in an executor");
+      }
+    });
+  };
+}
+
+/// As above, on `pool`.
+template <class F>
+auto in_executor(thread_pool& pool, F f) {
+  return in_executor(asio::any_io_executor{pool.get_executor()}, std::move(f));
 }
 
 } // namespace gale::io
