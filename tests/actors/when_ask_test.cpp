@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/cancellation_signal.hpp>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
@@ -203,5 +205,49 @@ TEST_CASE_METHOD(gale::test::fixture,
   });
   caf::anon_send_exit(asker, caf::exit_reason::user_shutdown);
   CHECK_NOTHROW(destroyed->get_future().get(10s));
+  caf::anon_send_exit(calc, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(gale::test::fixture,
+                 "when_all of asks: an ask cancelled through its slot fails "
+                 "with cancelled",
+                 "[actors][coroutine][when]") {
+  using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+  auto calc = sys.spawn(gale::test::calculator);
+  seen outcome;
+  sys.spawn([calc, outcome](caf::event_based_actor* self) -> caf::behavior {
+    auto signal = std::make_shared<asio::cancellation_signal>();
+    [](auto* self, caf::actor calc, auto signal,
+       seen outcome) -> gale::actor_task {
+      // Another handler of this actor cancels the first ask meanwhile.
+      self->delayed_send(self, 20ms, cancel_atom::value);
+      std::string log;
+      try {
+        co_await gale::when_all(
+          gale::ask_with_cancellation<int>(self, signal->slot(), calc, 10s,
+                                           hang_atom::value),
+          gale::ask<int>(self, calc, 10s, hang_atom::value));
+        log = "no error";
+      } catch (const gale::error& e) {
+        log = e.code() == errc::cancelled ? "cancelled" : e.what();
+      }
+      // Settled: the cancelled one among the others' outcomes.
+      self->delayed_send(self, 20ms, cancel_atom::value);
+      auto [stopped, sum] = co_await gale::when_all_settled(
+        gale::ask_with_cancellation<int>(self, signal->slot(), calc, 10s,
+                                         hang_atom::value),
+        gale::ask<int>(self, calc, 5s, add_atom::value, 1, 2));
+      try {
+        stopped.get();
+      } catch (const gale::error& e) {
+        log += e.code() == errc::cancelled ? " cancelled" : " ?";
+      }
+      outcome.set_result(log + " " + std::to_string(sum.get()));
+    }(self, calc, signal, outcome);
+    return {[signal](cancel_atom) {
+      signal->emit(asio::cancellation_type::terminal);
+    }};
+  });
+  CHECK(outcome.get_future().get(10s) == "cancelled cancelled 3");
   caf::anon_send_exit(calc, caf::exit_reason::user_shutdown);
 }

@@ -3,6 +3,8 @@
 #include "gale/actor_coroutine.hpp"
 #include "gale/future.hpp"
 
+#include <asio/cancellation_type.hpp>
+
 #include <caf/error.hpp>
 
 #include <coroutine>
@@ -81,11 +83,16 @@ struct fan_state {
 
 /// Sends `ask` and records its answer in `slot`. Unless `Settled`, the
 /// first error resumes the coroutine at once; later answers are kept but
-/// change nothing.
+/// change nothing. An ask made with a cancellation slot
+/// (`ask_with_cancellation`) that is cancelled counts as failed with
+/// `errc::cancelled`, and its reply, if one still comes, is dropped.
 template <bool Settled, class Ask, class State, class Slot>
 void send_one(Ask& ask, const std::shared_ptr<State>& st, Slot* slot) {
   using R = ask_result_t<Ask>;
-  auto on_error = [st, slot](caf::error& err) {
+  auto answered = [slot] { return slot->value || slot->err; };
+  auto on_error = [st, slot, answered](caf::error& err) {
+    if (answered())
+      return; // cancelled before
     if (!Settled && !st->first_failure) {
       st->first_failure = ask_failure<R>(err);
       st->owner.resume();
@@ -95,18 +102,27 @@ void send_one(Ask& ask, const std::shared_ptr<State>& st, Slot* slot) {
   };
   if constexpr (std::is_void_v<R>)
     ask.send(
-      [st, slot] {
+      [st, slot, answered] {
+        if (answered())
+          return;
         slot->value.emplace();
         st->arrived();
       },
       on_error);
   else
     ask.send(
-      [st, slot](R& v) {
+      [st, slot, answered](R& v) {
+        if (answered())
+          return;
         slot->value.emplace(std::move(v));
         st->arrived();
       },
       on_error);
+  if (ask.slot.is_connected())
+    ask.slot.assign([on_error](asio::cancellation_type) {
+      auto cancelled = make_error(errc::cancelled);
+      on_error(cancelled);
+    });
 }
 
 /// The awaitable of `when_all(range of asks)`.
@@ -220,7 +236,8 @@ auto collect_asks(Range&& asks) {
 } // namespace detail
 
 /// Awaitable in an actor coroutine: sends every request of `asks` (a
-/// vector or any range of `gale::ask<R>(...)`; a vector given by name is
+/// vector or any range of `gale::ask<R>(...)` or
+/// `gale::ask_with_cancellation<R>(...)`; a vector given by name is
 /// copied, and may be awaited again) at once and resumes inside
 /// the actor with every reply, in the order of `asks` (a
 /// `std::vector<R>`; nothing for `R = void`). The first error resumes it
