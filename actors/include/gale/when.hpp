@@ -238,14 +238,18 @@ future<T> race_timer(const asio::any_io_executor& ex,
   };
   auto st = std::make_shared<state>();
   auto result = st->out.get_future();
-  st->timer =
-    io::call_later(ex, timeout, [st, expire = std::move(expire)]() mutable {
-      if (st->decided.exchange(true))
+  // The timer's callback holds the state weakly (the timer is the
+  // state's): the state lives while `f`'s done-callback holds it.
+  st->timer = io::call_later(
+    ex, timeout,
+    [weak = std::weak_ptr<state>(st), expire = std::move(expire)]() mutable {
+      auto alive = weak.lock();
+      if (!alive || alive->decided.exchange(true))
         return;
       // Stopped first: once the caller sees the timeout, the operation
       // has been cancelled (its own outcome, now, is dropped below).
       expire();
-      st->out.set_error(make_error_code(errc::timed_out));
+      alive->out.set_error(make_error_code(errc::timed_out));
     });
   f.add_done_callback([st](future<T> done) {
     if (st->decided.exchange(true))
