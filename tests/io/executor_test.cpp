@@ -176,6 +176,9 @@ TEST_CASE("in_executor: a whole handler runs on the pool while the loop "
   });
   CHECK(wait(reported.get_future()) == "a handler run in an executor");
   CHECK(wait(next.get_future()) == 2);
+  // The loop's posts into the pool have returned (Asio signals the pool
+  // after unlocking) before the pool goes: the loop stops first.
+  loop.stop();
   pool.join();
   io::set_unhandled_handler(before);
 }
