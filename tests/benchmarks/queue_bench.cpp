@@ -3,6 +3,8 @@
 // Both sides wait for room and for items; the figure is items per second.
 //
 // Usage: bench_queue [--items N] [--capacity C] [--rounds R]
+#include "round_trips.hpp"
+
 #include <gale/queue.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -11,7 +13,6 @@
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -91,11 +92,6 @@ double asio_channel(const settings& s) {
   });
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -122,6 +118,7 @@ int main(int argc, char** argv) {
   }
   std::printf("median: gale::queue %.0f/s, asio channel %.0f/s, ratio %.2f "
               "(items %ld, capacity %zu)\n",
-              median(queue_rates), median(channel_rates), median(ratios),
+              gale::bench::median(queue_rates),
+              gale::bench::median(channel_rates), gale::bench::median(ratios),
               s.items, s.capacity);
 }

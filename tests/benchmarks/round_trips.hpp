@@ -10,6 +10,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace gale::bench {
@@ -30,14 +31,19 @@ inline double rate_of(double seconds, const std::function<void(long)>& batch) {
   }
 }
 
+/// The median of `v` (not empty).
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 /// The median of `repeat` rates measured by `rate_of`.
 inline double median_rate(double seconds, int repeat,
                           const std::function<void(long)>& batch) {
   std::vector<double> rates;
   for (int i = 0; i < repeat; ++i)
     rates.push_back(rate_of(seconds, batch));
-  std::sort(rates.begin(), rates.end());
-  return rates[rates.size() / 2];
+  return median(std::move(rates));
 }
 
 /// An actor runs `lanes` request chains to `target` until `n` replies of

@@ -11,6 +11,8 @@
 //
 // Usage: bench_when_all [--rounds-per-pass N] [--fan-out K] [--passes P]
 //                       [--timeout-ms T]
+#include "round_trips.hpp"
+
 #include <gale/type_ids.hpp>
 #include <gale/when_ask.hpp>
 
@@ -19,7 +21,6 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -155,11 +156,6 @@ double pass(caf::actor_system& sys, const caf::actor& drv, const settings& s,
   return static_cast<double>(s.rounds) * s.fan_out / took.count();
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -197,8 +193,9 @@ int main(int argc, char** argv) {
   std::printf("median: when_all %.0f/s, sequential %.0f/s, raw CAF %.0f/s, "
               "when_all/raw %.2f, when_all/sequential %.2f (fan-out %d, "
               "%d rounds per pass, timeout %d ms)\n",
-              median(all), median(seq), median(raw), median(vs_raw),
-              median(vs_seq), s.fan_out, s.rounds, s.timeout_ms);
+              gale::bench::median(all), gale::bench::median(seq),
+              gale::bench::median(raw), gale::bench::median(vs_raw),
+              gale::bench::median(vs_seq), s.fan_out, s.rounds, s.timeout_ms);
   caf::anon_send_exit(drv, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(inc, caf::exit_reason::user_shutdown);
 }

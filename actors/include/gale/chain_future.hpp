@@ -60,16 +60,7 @@ void chain_future(std::future<T> a, const promise<T>& b) {
   promise<T> relay;
   chain_future(relay.get_future(), b);
   asio::post(io::default_pool(), [a = std::move(a), relay]() mutable {
-    try {
-      if constexpr (std::is_void_v<T>) {
-        a.get();
-        relay.set_result();
-      } else {
-        relay.set_result(a.get());
-      }
-    } catch (...) {
-      relay.set_exception(std::current_exception());
-    }
+    detail::settle(relay, [&] { return a.get(); });
   });
 }
 

@@ -31,6 +31,11 @@ class future;
 template <class T>
 class promise;
 
+namespace detail {
+template <class T, class Get>
+void settle(const promise<T>& out, Get&& get);
+} // namespace detail
+
 /// The result of an operation that may not have finished yet, as Tornado's
 /// Future: wait for it (`get`), chain on it (`add_done_callback`, `then`),
 /// or `co_await` it. Copies share one state; a result is set once, by its
@@ -108,26 +113,14 @@ public:
     promise<U> next;
     auto result = next.get_future();
     add_done_callback([f = std::move(f), next](future self) mutable {
-      try {
+      detail::settle(next, [&]() -> U {
         if constexpr (std::is_void_v<T>) {
           self.get();
-          if constexpr (std::is_void_v<U>) {
-            f();
-            next.set_result();
-          } else {
-            next.set_result(f());
-          }
+          return f();
         } else {
-          if constexpr (std::is_void_v<U>) {
-            f(self.get());
-            next.set_result();
-          } else {
-            next.set_result(f(self.get()));
-          }
+          return f(self.get());
         }
-      } catch (...) {
-        next.set_exception(std::current_exception());
-      }
+      });
     });
     return result;
   }
@@ -253,6 +246,22 @@ inline constexpr use_future_t use_future{};
 } // namespace gale
 
 namespace gale::detail {
+
+/// Sets `out` to what `get()` returns (nothing for `void`), or to the
+/// exception it throws.
+template <class T, class Get>
+void settle(const promise<T>& out, Get&& get) {
+  try {
+    if constexpr (std::is_void_v<T>) {
+      get();
+      out.set_result();
+    } else {
+      out.set_result(get());
+    }
+  } catch (...) {
+    out.set_exception(std::current_exception());
+  }
+}
 
 /// The exception a failed operation raises: `gale::error`. Overloads found
 /// by argument-dependent lookup raise a richer one for an error that came

@@ -211,21 +211,6 @@ enum class on_timeout {
 
 namespace detail {
 
-/// The outcome of `done` into `out`.
-template <class T>
-void forward_outcome(future<T>& done, promise<T>& out) {
-  try {
-    if constexpr (std::is_void_v<T>) {
-      done.get();
-      out.set_result();
-    } else {
-      out.set_result(done.get());
-    }
-  } catch (...) {
-    out.set_exception(std::current_exception());
-  }
-}
-
 /// `f`'s outcome, or `timed_out` after `timeout`, when `expire()` runs.
 template <class T, class Expire>
 future<T> race_timer(const asio::any_io_executor& ex,
@@ -255,7 +240,7 @@ future<T> race_timer(const asio::any_io_executor& ex,
     if (st->decided.exchange(true))
       return;
     st->timer.cancel();
-    forward_outcome(done, st->out);
+    detail::settle(st->out, [&] { return done.get(); });
   });
   return result;
 }

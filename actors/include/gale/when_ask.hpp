@@ -49,7 +49,7 @@ struct ask_outcome {
   caf::error err;
 
   /// A ready future of it, for the settled forms.
-  future<R> settle() {
+  future<R> as_future() {
     promise<R> p;
     if (err)
       p.set_exception(ask_failure<R>(err));
@@ -152,7 +152,7 @@ public:
       std::vector<future<R>> all;
       all.reserve(outs.size());
       for (auto& o : outs)
-        all.push_back(o.settle());
+        all.push_back(o.as_future());
       return all;
     } else {
       if (st_ && st_->first_failure)
@@ -196,7 +196,7 @@ public:
   auto await_resume() {
     auto& outs = st_->outcomes;
     if constexpr (Settled) {
-      return std::apply([](auto&... o) { return std::tuple{o.settle()...}; },
+      return std::apply([](auto&... o) { return std::tuple{o.as_future()...}; },
                         outs);
     } else {
       if (st_->first_failure)
