@@ -134,7 +134,8 @@ void http_client::core::release(const fetch_ptr& f) {
     return;
   // Bytes after the response are not ours to read as the next one's.
   bool reusable = f->parser && f->parser->keep_alive() && !f->parser->upgrade()
-                  && f->parser->remaining().empty() && !f->body_unsent
+                  && f->parser->remaining().empty()
+                  && !declares_unread_body(*f->parser) && !f->body_unsent
                   && !f->writing && !closed;
   auto& list = idle[f->pool_key];
   if (!reusable || list.size() >= opts.max_clients) {

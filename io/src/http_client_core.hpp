@@ -96,6 +96,16 @@ inline bool is_redirect(int status) {
          || status == 308;
 }
 
+/// A 204 or 304 declaring a non-zero Content-Length: no body is read (RFC
+/// 9112 6.3), but a server that sent one anyway left it where the next
+/// response would be read, so the connection is not reused.
+inline bool declares_unread_body(const http::parser& p) {
+  if (p.status() != 204 && p.status() != 304)
+    return false;
+  const auto* length = p.headers().find("Content-Length");
+  return length && length->find_first_not_of('0') != std::string::npos;
+}
+
 /// Errors that mean "the server had closed this connection already".
 inline bool is_stale_connection(std::error_code ec) {
   return ec == asio::error::eof || ec == asio::error::connection_reset

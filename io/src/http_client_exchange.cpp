@@ -95,9 +95,15 @@ void http_client::core::read(const fetch_ptr& f) {
     [self = shared_from_this(), f](std::error_code ec, std::string bytes) {
       if (f->done)
         return;
+      if (ec == asio::ssl::error::stream_truncated
+          && f->parser->body_until_close()) {
+        // A body only the close delimits, cut by a plain TCP close with no
+        // close_notify: an attacker could have cut it (RFC 9112 9.8).
+        return self->fail(f, http::errc::tls_truncated);
+      }
       if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
-        // A TLS peer that closes without close_notify ends the stream the
-        // same way; truncation is the parser's to judge.
+        // Elsewhere a TLS peer that closes without close_notify ends the
+        // stream as a FIN does; truncation is the parser's to judge.
         f->eof = true;
         f->parser->feed_eof();
       } else if (ec) {

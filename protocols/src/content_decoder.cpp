@@ -18,6 +18,15 @@ struct content_decoder::stream {
       inflateEnd(&z);
   }
 
+  /// gzip: what follows a member's end is the next member (RFC 1952 2.2,
+  /// what `cat a.gz b.gz` gives); deflate has a single stream.
+  bool next_member(content_decoder::coding c) {
+    if (c != content_decoder::coding::gzip || inflateReset(&z) != Z_OK)
+      return false;
+    ended = false;
+    return true;
+  }
+
   bool init(int window_bits) {
     if (initialized)
       inflateEnd(&z);
@@ -64,7 +73,7 @@ std::error_code content_decoder::decode(std::string_view in, std::string& out) {
   auto& s = *stream_;
   if (in.empty())
     return {};
-  if (s.ended) // bytes after the end of the compressed stream
+  if (s.ended && !s.next_member(coding_)) // bytes after deflate's end
     return errc::invalid_compressed_data;
   if (coding_ == coding::deflate && !s.raw_checked) {
     // A zlib header: CM = 8 and the first two bytes a multiple of 31.
@@ -91,7 +100,7 @@ std::error_code content_decoder::decode(std::string_view in, std::string& out) {
     out.append(chunk, produced);
     if (rc == Z_STREAM_END) {
       s.ended = true;
-      if (s.z.avail_in > 0)
+      if (s.z.avail_in > 0 && !s.next_member(coding_))
         return errc::invalid_compressed_data;
     } else if (rc != Z_OK && !(rc == Z_BUF_ERROR && produced > 0)) {
       return errc::invalid_compressed_data;

@@ -39,7 +39,7 @@ public:
     case errc::content_length_with_transfer_encoding:
       return "Content-Length together with Transfer-Encoding";
     case errc::invalid_transfer_encoding:
-      return "Transfer-Encoding does not end in chunked";
+      return "Transfer-Encoding does not end in a single chunked";
     case errc::invalid_chunk_size: return "invalid chunk size";
     case errc::invalid_chunk_framing: return "chunk data not followed by CRLF";
     case errc::start_line_too_long: return "start line too long";
@@ -61,6 +61,12 @@ public:
       return "server closed the connection without a response";
     case errc::proxy_refused: return "proxy refused the tunnel";
     case errc::client_closed: return "HTTP client closed";
+    case errc::unsupported_transfer_coding:
+      return "unsupported transfer coding before chunked";
+    case errc::tls_truncated:
+      return "TLS connection closed without close_notify (truncated body)";
+    case errc::invalid_host_field:
+      return "missing, repeated or invalid Host header";
     }
     return "unknown gale.http error " + std::to_string(code);
   }
@@ -97,7 +103,7 @@ int status_for(std::error_code ec) noexcept {
     return 431;
   if (ec == errc::start_line_too_long)
     return 414;
-  if (ec == errc::invalid_transfer_encoding)
+  if (ec == errc::unsupported_transfer_coding)
     return 501;
   return 400;
 }

@@ -47,6 +47,15 @@ void fields::add(std::string name, std::string value) {
   items_.emplace_back(std::move(name), std::move(value));
 }
 
+void fields::append_to_last(std::string_view more) {
+  if (items_.empty() || more.empty())
+    return;
+  auto& value = items_.back().second;
+  if (!value.empty())
+    value += ' ';
+  value.append(more);
+}
+
 void fields::set(std::string_view name, std::string value) {
   auto first = std::find_if(items_.begin(), items_.end(), [&](const auto& f) {
     return iequals(f.first, name);

@@ -12,9 +12,9 @@ namespace gale::http {
 
 namespace {
 
-/// The last transfer coding of a Transfer-Encoding field list is chunked,
-/// and chunked appears nowhere else (RFC 9112 6.1).
-bool chunked_is_final(const std::vector<std::string_view>& values) {
+/// The transfer codings of every Transfer-Encoding field, in order.
+std::vector<std::string_view>
+transfer_codings(const std::vector<std::string_view>& values) {
   std::vector<std::string_view> codings;
   for (auto value : values) {
     while (true) {
@@ -27,6 +27,12 @@ bool chunked_is_final(const std::vector<std::string_view>& values) {
       value.remove_prefix(comma + 1);
     }
   }
+  return codings;
+}
+
+/// The last transfer coding is chunked, and chunked appears nowhere else
+/// (RFC 9112 6.1).
+bool chunked_is_final(const std::vector<std::string_view>& codings) {
   if (codings.empty() || !iequals(codings.back(), "chunked"))
     return false;
   return std::none_of(codings.begin(), codings.end() - 1,
@@ -70,12 +76,16 @@ std::error_code decide_framing(const message_head& h, std::uint64_t max_body,
     return {};
   auto te = h.headers.find_all("Transfer-Encoding");
   if (!te.empty()) {
-    if (chunked_is_final(te)) {
+    auto codings = transfer_codings(te);
+    bool framed = chunked_is_final(codings);
+    if (h.is_request && !framed) // the body's end cannot be known: 400
+      return errc::invalid_transfer_encoding;
+    if (h.is_request && codings.size() > 1) // e.g. gzip before chunked
+      return errc::unsupported_transfer_coding;
+    if (framed) {
       out.body = body_framing::chunked;
       return {};
     }
-    if (h.is_request)
-      return errc::invalid_transfer_encoding;
     out.body = body_framing::until_close;
     out.keep_alive = false;
     return {};

@@ -93,6 +93,9 @@ std::error_code parser::partial_line_error(std::string_view s) const {
     return role_ == role::request ? partial_request_line(s)
                                   : partial_status_line(s);
   case state::fields:
+    if (unfolds(s))
+      return is_text(s) ? std::error_code{} : errc::invalid_field_value;
+    return partial_field(s);
   case state::trailers: return partial_field(s);
   case state::chunk_size: return partial_chunk_line(s);
   default: return {};
@@ -140,7 +143,26 @@ std::error_code parser::parse_start_line(std::string_view line) {
   return {};
 }
 
+bool parser::unfolds(std::string_view line) const noexcept {
+  // A user agent unfolds a response's obs-fold (RFC 9112 5.2); a server
+  // refuses it in requests. Never onto a framing field: its value was
+  // checked when it arrived.
+  if (role_ != role::response || state_ != state::fields || headers_.empty()
+      || line.empty() || (line.front() != ' ' && line.front() != '\t'))
+    return false;
+  auto& last = headers_.back().first;
+  return !iequals(last, "Content-Length")
+         && !iequals(last, "Transfer-Encoding");
+}
+
 std::error_code parser::parse_field(std::string_view line, fields& into) {
+  if (&into == &headers_ && unfolds(line)) {
+    auto more = trim_ows(line);
+    if (!is_text(more))
+      return errc::invalid_field_value;
+    headers_.append_to_last(more);
+    return {};
+  }
   if (line.front() == ' ' || line.front() == '\t')
     return errc::obs_fold;
   auto colon = line.find(':');

@@ -59,6 +59,33 @@ TEST_CASE("gzip and both deflate formats decode, split at every byte",
   }
 }
 
+TEST_CASE("a gzip body of several members decodes every member",
+          "[protocols][content]") {
+  // What `cat a.gz b.gz` gives (RFC 1952 2.2), split at every 5th byte:
+  // the members' boundary falls inside a piece and between pieces.
+  auto first = text();
+  std::string second = "and a second member\n";
+  auto packed = compress(first, 31) + compress(second, 31);
+  for (std::size_t k = 0; k <= packed.size(); k += 5) {
+    CAPTURE(k);
+    content_decoder d{content_decoder::coding::gzip};
+    std::string out;
+    REQUIRE_FALSE(d.decode(std::string_view{packed}.substr(0, k), out));
+    REQUIRE_FALSE(d.decode(std::string_view{packed}.substr(k), out));
+    REQUIRE_FALSE(d.finish());
+    CHECK(out == first + second);
+  }
+  content_decoder cut{content_decoder::coding::gzip};
+  std::string out;
+  REQUIRE_FALSE(
+    cut.decode(std::string_view{packed}.substr(0, packed.size() - 4), out));
+  CHECK(cut.finish() == errc::truncated_compressed_data);
+  // deflate has one stream: a second one after it is trailing data.
+  content_decoder deflate{content_decoder::coding::deflate};
+  CHECK(deflate.decode(compress(first, 15) + compress(second, 15), out)
+        == errc::invalid_compressed_data);
+}
+
 TEST_CASE("a decompression bomb stops at the limit", "[protocols][content]") {
   std::string zeros(16 * 1024 * 1024, '\0');
   auto packed = compress(zeros, 31);

@@ -183,6 +183,39 @@ TEST_CASE("bad bytes in the header section fail at once",
   CHECK(request_error("GET / HTTP/1.1\r\n Host") == errc::obs_fold);
 }
 
+TEST_CASE("a response's folded header line is unfolded with a space",
+          "[protocols][parser]") {
+  std::string input = "HTTP/1.1 200 OK\r\nX-Long: first\r\n  second\r\n"
+                      "\tthird \r\nContent-Length: 2\r\n\r\nok";
+  // Every split gives the same head: the fold may arrive alone.
+  for (std::size_t k = 0; k <= input.size(); ++k) {
+    CAPTURE(k);
+    parser p{parser::role::response};
+    p.feed(std::string_view{input}.substr(0, k));
+    auto first = p.next();
+    p.feed(std::string_view{input}.substr(k));
+    if (first == parser_event::need_more)
+      first = p.next();
+    REQUIRE(first == parser_event::head);
+    REQUIRE(p.headers().find("X-Long"));
+    CHECK(*p.headers().find("X-Long") == "first second third");
+    CHECK(p.headers().size() == 2);
+  }
+  auto response_error = [](std::string_view in) {
+    parser p{parser::role::response};
+    return parse(p, in).error;
+  };
+  // Nothing to continue, or a framing field: still refused.
+  CHECK(response_error("HTTP/1.1 200 OK\r\n folded\r\n") == errc::obs_fold);
+  CHECK(response_error("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n 0\r\n")
+        == errc::obs_fold);
+  CHECK(response_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+                       " chunked\r\n")
+        == errc::obs_fold);
+  CHECK(response_error("HTTP/1.1 200 OK\r\nX: a\r\n b\x01\r\n")
+        == errc::invalid_field_value);
+}
+
 TEST_CASE("limits, each with its own error", "[protocols][parser]") {
   gale::http::parser_limits small;
   small.max_start_line = 32;
@@ -239,7 +272,8 @@ TEST_CASE("a parse error's status, beside the error enum", "[http][parser]") {
   CHECK(status_for(errc::header_section_too_large) == 431);
   CHECK(status_for(errc::too_many_fields) == 431);
   CHECK(status_for(errc::start_line_too_long) == 414);
-  CHECK(status_for(errc::invalid_transfer_encoding) == 501);
+  CHECK(status_for(errc::invalid_transfer_encoding) == 400);
+  CHECK(status_for(errc::unsupported_transfer_coding) == 501);
   CHECK(status_for(errc::obs_fold) == 400);
   CHECK(status_for(errc::invalid_method) == 400);
 }
@@ -272,13 +306,23 @@ TEST_CASE("the framing decision is a pure function of the head",
   CHECK(f.body == body_framing::none);
   CHECK_FALSE(decide(false, "", 200, std::nullopt, "CONNECT"));
   CHECK(f.upgrade);
+  CHECK_FALSE(decide(false, "", 304, 7));
+  CHECK(f.body == body_framing::none);
   h.add("Transfer-Encoding", "gzip, chunked");
-  CHECK_FALSE(decide(true, "POST", 0));
-  CHECK(f.body == body_framing::chunked);
+  CHECK(decide(true, "POST", 0)
+        == gale::http::errc::unsupported_transfer_coding);
+  CHECK_FALSE(decide(false, "", 200));
+  CHECK(f.body
+        == body_framing::chunked); // a response's codings are decoded later
   h.set("Transfer-Encoding", "gzip");
   CHECK(decide(true, "POST", 0) == gale::http::errc::invalid_transfer_encoding);
   CHECK_FALSE(decide(false, "", 200));
   CHECK(f.body == body_framing::until_close);
+  h.set("Transfer-Encoding", "chunked, chunked");
+  CHECK(decide(true, "POST", 0) == gale::http::errc::invalid_transfer_encoding);
+  h.set("Transfer-Encoding", "chunked");
+  h.add("Transfer-Encoding", "chunked");
+  CHECK(decide(true, "POST", 0) == gale::http::errc::invalid_transfer_encoding);
   h.set("Transfer-Encoding", "chunked");
   h.add("Connection", "close");
   CHECK_FALSE(decide(true, "POST", 0));

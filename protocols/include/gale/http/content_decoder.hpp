@@ -15,7 +15,8 @@ namespace gale::http {
 /// The output is limited: a small body that inflates beyond `max_output`
 /// (a decompression bomb) is an error, found before the memory is spent.
 /// "deflate" accepts both the zlib format RFC 9110 names and the raw
-/// deflate data some servers send instead.
+/// deflate data some servers send instead. A gzip body may hold several
+/// members one after another (RFC 1952 2.2): each is decoded in turn.
 class content_decoder {
 public:
   enum class coding { identity, gzip, deflate };

@@ -27,15 +27,16 @@ enum class errc {
   invalid_content_length,     ///< not a decimal number, or too large
   conflicting_content_length, ///< several Content-Length fields
   content_length_with_transfer_encoding, ///< both framings: smuggling shape
-  invalid_transfer_encoding, ///< a request whose last coding is not chunked
-  invalid_chunk_size,        ///< chunk size not hex, overflowing, or padded
-  invalid_chunk_framing,     ///< chunk data not followed by CRLF
-  start_line_too_long,       ///< above parser_limits::max_start_line
-  header_section_too_large,  ///< above parser_limits::max_header_bytes
-  too_many_fields,           ///< above parser_limits::max_fields
-  body_too_large,            ///< above parser_limits::max_body
-  data_after_close,          ///< bytes after a message that ends the connection
-  truncated_message,         ///< the input ended inside a message
+  /// a request whose last coding is not chunked, or chunked twice (400)
+  invalid_transfer_encoding,
+  invalid_chunk_size,       ///< chunk size not hex, overflowing, or padded
+  invalid_chunk_framing,    ///< chunk data not followed by CRLF
+  start_line_too_long,      ///< above parser_limits::max_start_line
+  header_section_too_large, ///< above parser_limits::max_header_bytes
+  too_many_fields,          ///< above parser_limits::max_fields
+  body_too_large,           ///< above parser_limits::max_body
+  data_after_close,         ///< bytes after a message that ends the connection
+  truncated_message,        ///< the input ended inside a message
   // content coding
   invalid_compressed_data,   ///< gzip or deflate data zlib cannot decode
   decompressed_too_large,    ///< the decoded body exceeds its limit (bomb)
@@ -49,6 +50,13 @@ enum class errc {
   connection_closed,  ///< the server closed before the response began
   proxy_refused,      ///< the proxy answered CONNECT with a non-2xx status
   client_closed,      ///< the client shut down while the fetch was pending
+  /// a request with a transfer coding before its final chunked (501)
+  unsupported_transfer_coding,
+  /// an https body delimited by the close ended without TLS close_notify
+  tls_truncated,
+  /// an HTTP/1.1 request without a Host field, with several, or with an
+  /// invalid one (400)
+  invalid_host_field,
 };
 
 /// The category of `gale::http::errc`; its name is "gale.http".
@@ -61,7 +69,9 @@ inline std::error_code make_error_code(errc e) noexcept {
 /// The status a server answers a malformed request with, before it closes
 /// the connection: 413 for a body over the limit, 431 for a header section
 /// over it (or too many fields), 414 for a start line over it, 501 for a
-/// transfer coding it does not know, 400 for anything else.
+/// transfer coding before the final chunked (`unsupported_transfer_coding`:
+/// the server decodes chunked alone), 400 for anything else (a final coding
+/// that is not chunked included).
 int status_for(std::error_code parse_error) noexcept;
 
 /// The category of "the server answered with a non-2xx status" errors; an

@@ -38,6 +38,13 @@ public:
   /// Appends a field; an existing field of the same name stays.
   void add(std::string name, std::string value);
 
+  /// Appends " " and `more` to the last field's value (a parser unfolding
+  /// an obs-fold line); nothing if there is no field or `more` is empty.
+  void append_to_last(std::string_view more);
+
+  /// The last field added; the section must not be empty.
+  const value_type& back() const noexcept { return items_.back(); }
+
   /// Replaces every field named `name` with one field (at the first's place).
   void set(std::string_view name, std::string value);
 

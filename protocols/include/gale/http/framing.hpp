@@ -39,9 +39,12 @@ struct message_head {
 /// Decides the framing of `head`, a pure function of it (h11's
 /// `_body_framing`): no body for CONNECT requests and for responses to
 /// HEAD, 1xx, 204, 304 and successful CONNECT; chunked when
-/// Transfer-Encoding ends in chunked; a request with another final coding
-/// is `errc::invalid_transfer_encoding`, a response with one lasts until
-/// the close; else Content-Length (over `max_body`:
+/// Transfer-Encoding ends in a single chunked. A request whose final coding
+/// is not chunked, or that applies chunked twice, is
+/// `errc::invalid_transfer_encoding` (answered 400); one with another
+/// coding before the final chunked is `errc::unsupported_transfer_coding`
+/// (501: the server decodes chunked alone); a response without a final
+/// chunked lasts until the close. Else Content-Length (over `max_body`:
 /// `errc::body_too_large`); else nothing for requests and until the close
 /// for responses.
 std::error_code decide_framing(const message_head& head, std::uint64_t max_body,

@@ -53,9 +53,11 @@ enum class parser_event {
 /// 1xx, 204 and 304; chunked when Transfer-Encoding ends in chunked; else
 /// Content-Length; else nothing for requests and "until the connection
 /// closes" for responses. Strict where safety needs it: bare CR or LF,
-/// obs-fold, invalid tokens, several Content-Length fields, Content-Length
-/// with Transfer-Encoding, and malformed chunk sizes are errors. After an
-/// error the parser stays in it.
+/// obs-fold in requests (a response's folded header line is joined to the
+/// field before it with one space, RFC 9112 5.2, except onto
+/// Content-Length or Transfer-Encoding), invalid tokens, several
+/// Content-Length fields, Content-Length with Transfer-Encoding, and
+/// malformed chunk sizes are errors. After an error the parser stays in it.
 class parser {
 public:
   enum class role { request, response };
@@ -137,6 +139,8 @@ private:
                                       std::string_view value);
   std::error_code parse_start_line(std::string_view line);
   std::error_code parse_field(std::string_view line, fields& into);
+  /// Whether `line` continues the last response header (obs-fold).
+  bool unfolds(std::string_view line) const noexcept;
   std::error_code decide_framing();
   parser_event finish_head();
   /// The event when `take_line` found no complete line: its error (a line
