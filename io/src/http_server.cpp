@@ -58,7 +58,7 @@ void http_server::core::arm(detail::deadline_list& list,
 
 void http_server::core::schedule_deadlines() {
   auto due = detail::deadline_entry::clock::time_point::max();
-  for (const auto* list : {&header_deadlines, &idle_deadlines})
+  for (const auto* list : {&header_deadlines, &body_deadlines, &idle_deadlines})
     if (const auto* front = list->front(); front && front->due < due)
       due = front->due;
   if (due == timer_due)
@@ -78,12 +78,16 @@ void http_server::core::schedule_deadlines() {
 void http_server::core::expire_deadlines() {
   timer_due = detail::deadline_entry::clock::time_point::max();
   auto now = detail::deadline_entry::clock::now();
-  for (auto* list : {&header_deadlines, &idle_deadlines})
+  for (auto* list : {&header_deadlines, &body_deadlines, &idle_deadlines})
     while (auto* e = list->front()) {
       if (e->due > now)
         break;
       e->disarm();
-      static_cast<detail::server_connection*>(e)->shared_from_this()->close();
+      auto c = static_cast<detail::server_connection*>(e)->shared_from_this();
+      if (list == &body_deadlines)
+        c->body_timed_out(); // a head was read: it is owed an answer
+      else
+        c->close();
     }
   schedule_deadlines();
 }

@@ -7,6 +7,7 @@
 #include <gale/io/unhandled.hpp>
 
 #include <gale/http/error.hpp>
+#include <gale/http/request_target.hpp>
 
 namespace gale::io::detail {
 
@@ -103,7 +104,9 @@ void server_connection::pump() {
       break; // read on when answers went out
     auto event = p.next();
     if (event == http::parser_event::need_more) {
-      if (got_head_ || !p.remaining().empty())
+      if (got_head_) // bytes of the body arrived: its wait starts anew
+        arm_body_timeout();
+      else if (!p.remaining().empty())
         arm_header_timeout();
       pumping_ = false;
       return read();
@@ -113,7 +116,8 @@ void server_connection::pump() {
       return fail(p.error());
     }
     if (event == http::parser_event::head) {
-      on_head();
+      if (!on_head())
+        break; // refused: its answer is queued, nothing more is read
     } else if (event == http::parser_event::body) {
       in_->current.body += p.body();
     } else { // end
@@ -126,7 +130,7 @@ void server_connection::pump() {
   pumping_ = false;
 }
 
-void server_connection::on_head() {
+bool server_connection::on_head() {
   got_head_ = true;
   header_timer_armed_ = false;
   disarm();
@@ -136,13 +140,19 @@ void server_connection::on_head() {
   current.version = p.version();
   current.headers = p.headers();
   current.body.clear();
+  if (auto ec = http::normalize_target_and_host(current)) {
+    fail(ec);
+    return false;
+  }
   if (current.version == 11 && pipeline_.empty() && !writing_
       && p.headers().has_token("Expect", "100-continue"))
     send_interim("HTTP/1.1 100 Continue\r\n\r\n");
+  return true;
 }
 
 void server_connection::on_request() {
   got_head_ = false;
+  disarm(); // the body's deadline: the handler takes its own time
   auto& p = in_->parser;
   bool keep_alive = p.keep_alive() && !closing_;
   if (!keep_alive)
@@ -181,11 +191,19 @@ void server_connection::on_request() {
 /// A malformed request: its own answer after those before it, then the
 /// connection closes.
 void server_connection::fail(std::error_code ec) {
+  refuse(http::status_for(ec));
+}
+
+void server_connection::refuse(int status) {
   got_head_ = false;
   closing_ = true;
-  pipeline_.push_back(
-    server_exchange::failure(server_->ex, http::status_for(ec)));
+  pipeline_.push_back(server_exchange::failure(server_->ex, status));
   flush();
+}
+
+void server_connection::body_timed_out() {
+  if (!closed_ && !closing_)
+    refuse(408);
 }
 
 void server_connection::send_interim(std::string bytes) {
@@ -294,6 +312,12 @@ void server_connection::arm_header_timeout() {
     return;
   header_timer_armed_ = true;
   server_->arm(server_->header_deadlines, *this);
+}
+
+void server_connection::arm_body_timeout() {
+  header_timer_armed_ = false;
+  if (server_->opts.body_timeout.count() > 0)
+    server_->arm(server_->body_deadlines, *this);
 }
 
 void server_connection::arm_idle_timeout() {

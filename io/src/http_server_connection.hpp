@@ -35,8 +35,8 @@ struct ws_setup;
 struct http_server::core : std::enable_shared_from_this<http_server::core> {
   core(asio::any_io_executor e, http_server_options o, http_handler h)
     : ex(std::move(e)), opts(std::move(o)), handler(std::move(h)),
-      header_deadlines(opts.header_timeout), idle_deadlines(opts.idle_timeout),
-      deadline_timer(ex) {}
+      header_deadlines(opts.header_timeout), body_deadlines(opts.body_timeout),
+      idle_deadlines(opts.idle_timeout), deadline_timer(ex) {}
 
   asio::any_io_executor ex;
   http_server_options opts;
@@ -48,9 +48,10 @@ struct http_server::core : std::enable_shared_from_this<http_server::core> {
   bool shutting_down = false;
   std::function<void()> on_drained;
   std::unique_ptr<detail::deadline> grace_timer;
-  /// Every connection's header or idle deadline, and the one timer for the
-  /// earliest of them.
+  /// Every connection's header, body or idle deadline, and the one timer
+  /// for the earliest of them.
   detail::deadline_list header_deadlines;
+  detail::deadline_list body_deadlines;
   detail::deadline_list idle_deadlines;
   asio::steady_timer deadline_timer;
   detail::deadline_entry::clock::time_point timer_due =
@@ -80,8 +81,8 @@ struct http_server::core : std::enable_shared_from_this<http_server::core> {
 
 namespace detail {
 
-/// The deadline entry is the connection's header or idle timeout, in one of
-/// the server's lists.
+/// The deadline entry is the connection's header, body or idle timeout, in
+/// one of the server's lists.
 class server_connection
   : public std::enable_shared_from_this<server_connection>,
     public deadline_entry {
@@ -98,6 +99,8 @@ public:
   bool last_before_shutdown(const http_exchange* x) const noexcept;
   /// Sends what the exchanges at the front have ready, in order.
   void flush();
+  /// The body stalled past body_timeout: 408, then the connection closes.
+  void body_timed_out();
 
 private:
   using exchange_ptr = std::shared_ptr<server_exchange>;
@@ -105,9 +108,12 @@ private:
   void read();
   void on_bytes(std::error_code ec, std::string_view bytes);
   void pump();
-  void on_head();
+  /// The request's head is in: false when it was refused.
+  bool on_head();
   void on_request();
   void fail(std::error_code ec);
+  /// Answers `status` after the answers before it, then closes.
+  void refuse(int status);
   void send_interim(std::string bytes);
   void send(std::string batch, std::vector<std::function<void()>> written,
             bool last);
@@ -116,6 +122,7 @@ private:
                server_exchange::websocket_setup setup);
   void go_idle();
   void arm_header_timeout();
+  void arm_body_timeout();
   void arm_idle_timeout();
   http::parser& parser();
 

@@ -164,11 +164,11 @@ def exercise(bin_dir, handler, loops):
         out = raw(port, b"GARBAGE\r\n\r\n")
         check(tag + "garbage gets 400 and a close",
               out.startswith(b"HTTP/1.1 400 "), out)
-        out = raw(port, b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\n"
+        out = raw(port, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
         check(tag + "a smuggling shape gets 400",
               out.startswith(b"HTTP/1.1 400 "), out)
-        out = raw(port, b"POST /echo HTTP/1.1\r\nContent-Length: 2000000\r\n"
+        out = raw(port, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
                   b"\r\n")
         check(tag + "a body over 1 MiB gets 413",
               out.startswith(b"HTTP/1.1 413 "), out)

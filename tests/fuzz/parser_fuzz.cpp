@@ -1,9 +1,11 @@
-// libFuzzer target for the HTTP/1.1 request and response parsers. The
+// libFuzzer target for the HTTP/1.1 request and response parsers (and the
+// server's target and Host normalisation of each request head). The
 // first byte picks the role, whether responses answer HEAD, and a split
 // point; the rest is the input. Any
 // input gives events or an error value, never a crash or undefined
 // behaviour, and the split input gives exactly the events of the whole.
 #include "gale/http/parser.hpp"
+#include "gale/http/request_target.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,20 @@
 #include <string_view>
 
 namespace {
+
+/// What a server makes of the request's target and Host; a request it
+/// normalised normalises to itself.
+std::string normalized(const gale::http::parser& p) {
+  gale::http::request req{p.method(), p.target(), p.version(), p.headers(),
+                          {}};
+  if (auto ec = gale::http::normalize_target_and_host(req))
+    return ec.message();
+  auto again = req;
+  if (gale::http::normalize_target_and_host(again) || again != req)
+    std::abort();
+  const auto* host = req.headers.find("Host");
+  return req.target + (host ? *host : "");
+}
 
 /// A transcript of every event with what it exposed.
 std::string transcript(gale::http::parser::role role, bool head_request,
@@ -40,6 +56,8 @@ std::string transcript(gale::http::parser::role role, bool head_request,
           p.method() + p.target() + std::to_string(p.status()) + p.reason();
         for (const auto& [n, v] : p.headers())
           out += n + ":" + v + "\n";
+        if (role == gale::http::parser::role::request)
+          out += normalized(p);
         break;
       case gale::http::parser_event::body: out += p.body(); break;
       case gale::http::parser_event::end:

@@ -37,13 +37,13 @@ TEST_CASE("every pipelined request is answered in order, however deep",
   std::string burst;
   constexpr int requests = 50; // beyond max_pipelined (16), in one send
   for (int i = 0; i < requests; ++i)
-    burst +=
-      "POST /" + std::to_string(i) + " HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi";
+    burst += "POST /" + std::to_string(i)
+             + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi";
   s.send(burst);
   for (int i = 0; i < requests; ++i)
     REQUIRE(read_response(s).ends_with("POST /" + std::to_string(i) + " hi"));
   // Still alive afterwards.
-  s.send("GET /after HTTP/1.1\r\n\r\n");
+  s.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(read_response(s).ends_with("GET /after "));
 }
 
@@ -56,7 +56,7 @@ TEST_CASE("a streamed piece's written callback runs when the connection is "
     streaming.set_value(x);
   }};
   auto client = std::make_unique<raw_socket>(srv.port());
-  client->send("GET /stream HTTP/1.1\r\n\r\n");
+  client->send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
   auto x = streaming.get_future().get();
   CHECK(client->read_until("\r\n\r\n").starts_with("HTTP/1.1 200"));
   client.reset(); // the reader goes away

@@ -119,7 +119,7 @@ TEST_CASE("bad requests get their status and a closed connection",
         == "HTTP/1.1 400 Bad Request");
   // A good request before a bad one still gets its answer first.
   raw_socket s{srv.port()};
-  s.send("GET /ok HTTP/1.1\r\n\r\nBAD\r\n\r\n");
+  s.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\nBAD\r\n\r\n");
   auto all = s.read_all();
   CHECK(all.starts_with("HTTP/1.1 200 OK"));
   CHECK(all.find("HTTP/1.1 400 Bad Request") != std::string::npos);
@@ -142,7 +142,7 @@ TEST_CASE("slow and idle clients are cut off", "[io][http_server]") {
   }
   {
     raw_socket s{srv.port(), 3s};
-    s.send("GET / HTTP/1.1\r\n\r\n");
+    s.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(read_response(s).ends_with("GET / "));
     CHECK(s.closed_by_peer()); // after the idle timeout
   }
@@ -171,7 +171,7 @@ TEST_CASE("a streamed answer waits for a slow reader", "[io][http_server]") {
     (*next)();
   }};
   raw_socket s{srv.port()};
-  s.send("GET /stream HTTP/1.1\r\n\r\n");
+  s.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
   auto head = s.read_until("\r\n\r\n");
   CHECK(head.find("Transfer-Encoding: chunked") != std::string::npos);
   std::this_thread::sleep_for(200ms);
@@ -212,7 +212,7 @@ TEST_CASE("graceful shutdown lets answers in progress finish",
   }};
   raw_socket idle{srv.port(), 3s};
   raw_socket busy{srv.port(), 3s};
-  busy.send("GET /busy HTTP/1.1\r\n\r\n");
+  busy.send("GET /busy HTTP/1.1\r\nHost: x\r\n\r\n");
   std::this_thread::sleep_for(50ms);
   std::promise<void> drained;
   srv.loop.post(
@@ -229,12 +229,12 @@ TEST_CASE("connections beyond max_connections wait", "[io][http_server]") {
   opts.max_connections = 2;
   server_fixture srv{echo, opts};
   raw_socket a{srv.port()}, b{srv.port()};
-  a.send("GET /a HTTP/1.1\r\n\r\n");
-  b.send("GET /b HTTP/1.1\r\n\r\n");
+  a.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  b.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(read_response(a).ends_with("GET /a "));
   CHECK(read_response(b).ends_with("GET /b "));
   raw_socket c{srv.port(), 300ms};
-  c.send("GET /c HTTP/1.1\r\n\r\n");
+  c.send("GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(read_response(c).empty()); // not accepted yet
   a.shutdown_send();
   CHECK(a.closed_by_peer());
@@ -380,7 +380,7 @@ TEST_CASE("forwarded addresses are believed from trusted proxies only",
   };
   auto ask = [](server_fixture& srv, const std::string& headers) {
     raw_socket s{srv.port()};
-    s.send("GET / HTTP/1.1\r\n" + headers + "\r\n");
+    s.send("GET / HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
     auto r = read_response(s);
     return r.substr(r.find("\r\n\r\n") + 4);
   };

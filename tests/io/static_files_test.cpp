@@ -61,7 +61,7 @@ TEST_CASE("static files: types, index, 404 and no escape from the root",
   for (auto target : {"/../etc/passwd", "/%2e%2e/etc/passwd",
                       "/sub/../../etc/passwd", "/%2E%2E%2Fetc%2Fpasswd"}) {
     gale::test::raw_socket raw{srv.port()};
-    raw.send(std::string{"GET "} + target + " HTTP/1.1\r\n\r\n");
+    raw.send(std::string{"GET "} + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
     auto status = raw.read_until("\r\n");
     INFO(target);
     CHECK((status.starts_with("HTTP/1.1 404")

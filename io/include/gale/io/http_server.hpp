@@ -26,6 +26,11 @@ struct http_server_options {
   /// From a request's first byte (or the connection's start) until its
   /// header section is complete: slow clients (slowloris) are cut off.
   std::chrono::milliseconds header_timeout{10'000};
+  /// After the header section, the longest wait for the next byte of the
+  /// body (nginx's client_body_timeout): a body that stalls this long is
+  /// answered 408 and the connection closed; a slow body that keeps moving
+  /// is read to its end (`max_body_size` bounds its size). Zero: no limit.
+  std::chrono::milliseconds body_timeout{60'000};
   /// A kept-alive connection with no request this long is closed.
   std::chrono::milliseconds idle_timeout{30'000};
   /// A WebSocket without traffic for about this long gives back its
