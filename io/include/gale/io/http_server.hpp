@@ -114,6 +114,9 @@ class http_exchange {
 public:
   virtual ~http_exchange() = default;
 
+  /// The request; its target is origin-form ("/path?query"; "*" or
+  /// "host:port" for OPTIONS and CONNECT) and its one Host field
+  /// normalised (see `http::normalize_target_and_host`).
   virtual const http::request& request() const noexcept = 0;
 
   /// The peer's address, "ip:port".
@@ -170,8 +173,10 @@ using http_handler = std::function<void(exchange_ptr)>;
 /// An HTTP/1.1 server on one loop: keep-alive, pipelining (answers in
 /// order), HEAD, Expect: 100-continue, streamed answers with flow control,
 /// and the limits of `http_server_options`. Malformed requests get 400
-/// (431 for a head too large, 413 for a body too large) and the connection
-/// is closed; one bad client never disturbs the others.
+/// (431 for a head too large, 413 for a body too large, 501 for a transfer
+/// coding before chunked, 408 for a stalled body; an HTTP/1.1 request
+/// without exactly one valid Host is malformed) and the connection is
+/// closed; one bad client never disturbs the others.
 ///
 /// Construct and use it on its loop thread.
 class http_server {
