@@ -20,11 +20,14 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
+#include <optional>
+
 namespace gale::io {
 
 namespace {
 
 constexpr std::size_t max_answer_head = 64 * 1024;
+constexpr std::size_t max_refusal_body = 64 * 1024;
 
 /// One client's opening handshake: connect, send the offer, check the
 /// answer; then the stream goes to a ws_connection, which is the socket the
@@ -99,7 +102,10 @@ private:
   }
 
   void check_answer(std::string_view head) {
-    http::parser parser{http::parser::role::response};
+    http::parser_limits limits;
+    limits.max_body = max_refusal_body;
+    parser_.emplace(http::parser::role::response, limits);
+    auto& parser = *parser_;
     parser.set_request_method("GET");
     parser.feed(head);
     auto event = parser.next();
@@ -110,7 +116,7 @@ private:
     ws::agreement agreed;
     if (auto ec =
           ws::check_response(offer_, parser.status(), parser.headers(), agreed))
-      return fail(ec);
+      return refused(ec);
     timer_.cancel();
     auto socket = std::make_shared<detail::ws_connection>(
       std::move(stream_),
@@ -119,6 +125,49 @@ private:
       std::move(handlers_));
     std::exchange(done_, {}).complete({}, socket);
     socket->start({}); // the frames behind the 101 are in the stream already
+  }
+
+  /// An error status: its answer, body included, for `on_refusal` first.
+  void refused(std::error_code ec) {
+    if (ec.category() != http::status_category() || !opts_.on_refusal)
+      return fail(ec);
+    refusal_.status = parser_->status();
+    refusal_.reason = parser_->reason();
+    refusal_.version = parser_->version();
+    refusal_.headers = parser_->headers();
+    read_refusal(ec);
+  }
+
+  // The body as the parser frames it, until its end, the close, an error
+  // or the limit: what arrived is handed over in any case.
+  void read_refusal(std::error_code status) {
+    for (;;) {
+      auto event = parser_->next();
+      if (event == http::parser_event::body) {
+        refusal_.body += parser_->body();
+        continue;
+      }
+      if (event == http::parser_event::need_more)
+        break;
+      return deliver_refusal(status);
+    }
+    stream_.async_read_bytes(16 * 1024, true,
+                             [self = shared_from_this(),
+                              status](std::error_code ec, std::string bytes) {
+                               if (!self->done_)
+                                 return;
+                               if (ec)
+                                 self->parser_->feed_eof();
+                               else
+                                 self->parser_->feed(bytes);
+                               self->read_refusal(status);
+                             });
+  }
+
+  void deliver_refusal(std::error_code status) {
+    auto on_refusal = std::move(opts_.on_refusal);
+    on_refusal(std::move(refusal_));
+    fail(status);
   }
 
   /// The handshake failed: report it once, close.
@@ -139,6 +188,8 @@ private:
   detail::deadline timer_;
   stream stream_;
   ws::client_offer offer_;
+  std::optional<http::parser> parser_; ///< the answer's
+  http::response refusal_;
 };
 
 } // namespace

@@ -91,8 +91,8 @@ http::request make_request(const client_offer& offer) {
 std::error_code check_response(const client_offer& offer, int status,
                                const http::fields& h, agreement& out) {
   out = {};
-  if (status != 101)
-    return http::make_status_error(status);
+  if (status != 101) // an error status is the HTTP error it says
+    return status >= 400 ? http::make_status_error(status) : errc::bad_upgrade;
   if (!h.has_token("Upgrade", "websocket")
       || !h.has_token("Connection", "upgrade"))
     return errc::bad_upgrade;

@@ -114,6 +114,14 @@ TEST_CASE("the client checks the answer", "[ws][handshake]") {
   ws::agreement agreed;
   CHECK(ws::check_response(rfc_offer(), 404, h, agreed)
         == gale::http::make_status_error(404));
+  CHECK(ws::check_response(rfc_offer(), 503, h, agreed)
+        == gale::http::make_status_error(503));
+  // Answers that are no error and no upgrade either: a WebSocket error.
+  for (int status : {200, 204, 301, 302, 399}) {
+    CAPTURE(status);
+    CHECK(ws::check_response(rfc_offer(), status, h, agreed)
+          == ws::errc::bad_upgrade);
+  }
   auto wrong = h;
   wrong.set("Sec-WebSocket-Accept", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
   CHECK(ws::check_response(rfc_offer(), 101, wrong, agreed)

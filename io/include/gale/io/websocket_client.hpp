@@ -8,6 +8,7 @@
 #include <asio/async_result.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -28,6 +29,11 @@ struct websocket_client_options {
   bool permessage_deflate = true;
   bool validate_cert = true; ///< wss: verify the server's certificate
   std::string ca_file;       ///< wss: trusted CAs; empty: the system's
+  /// A server that refuses the upgrade with an error status (4xx, 5xx):
+  /// its whole answer (status, headers, and the body, up to 64 KiB), on the
+  /// loop, just before the connect completes with that status's error. A
+  /// 404's page or a 401's WWW-Authenticate can be read here in any style.
+  std::function<void(http::response)> on_refusal;
 };
 
 using websocket_connect_handler =
@@ -46,9 +52,11 @@ void start_websocket_client(asio::any_io_executor ex, std::string url,
 /// as on the server. Completion: `void(std::error_code, websocket_ptr)`,
 /// on the handler's associated executor (the loop when it has none), with
 /// the connection or an error: the socket's, TLS's,
-/// `http::errc::connect_timeout`, a status error when the server does not
-/// answer 101, or `ws::errc::...` for a bad handshake answer
-/// (`invalid_accept`, `bad_upgrade`).
+/// `http::errc::connect_timeout`, `http::make_status_error(status)` when
+/// the server answers with an error status (400 and above; its answer goes
+/// to `options.on_refusal`), or `ws::errc::...` for any other answer that
+/// is no upgrade (a 200 or a redirect: `bad_upgrade`) or a bad one
+/// (`invalid_accept`).
 template <
   asio::completion_token_for<void(std::error_code, websocket_ptr)> Token>
 auto async_connect_websocket(asio::any_io_executor ex, std::string url,

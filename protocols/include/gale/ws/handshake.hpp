@@ -37,11 +37,12 @@ struct agreement {
   bool deflate = false;    ///< permessage-deflate on
 };
 
-/// Checks the server's answer to `offer`. A status other than 101 is a
-/// status error (`http::make_status_error`); a 101 that is no WebSocket
-/// upgrade, or that chose a subprotocol or extension not offered, is
-/// `ws::errc::bad_upgrade`; a wrong Sec-WebSocket-Accept is
-/// `ws::errc::invalid_accept`.
+/// Checks the server's answer to `offer`. An error status (400 and above)
+/// is that status's error (`http::make_status_error`); any other answer
+/// that is no WebSocket upgrade (a 200, a redirect, a 101 without the
+/// upgrade's fields, or one that chose a subprotocol or extension not
+/// offered) is `ws::errc::bad_upgrade`; a wrong Sec-WebSocket-Accept is
+/// `ws::errc::invalid_accept`. (Tornado's contract.)
 std::error_code check_response(const client_offer& offer, int status,
                                const http::fields& headers, agreement& out);
 
