@@ -160,6 +160,10 @@ const std::set<std::string>& policy_differences() {
     // A transfer coding before the final chunked is one the server cannot
     // decode: refused (501, unsupported_transfer_coding), not passed on.
     "test.c#requests[post - multi coding transfer-encoding chunked body]",
+    "test/request/transfer-encoding.md#POST with `chunked` as last "
+    "transfer-encoding",
+    "test/request/transfer-encoding.md#POST with `chunked` as last "
+    "transfer-encoding (multiple headers)",
     // http-parser's leniencies that llhttp's strict mode (and gale) refuse:
     // whitespace after a chunk size, bare LF line endings.
     "test.c#responses[200 trailing space on chunked body]",
