@@ -17,12 +17,13 @@ bool valid_ip(std::string_view text) {
 
 } // namespace
 
-client_origin believed_origin(std::string peer_ip, const http::fields& h,
+client_origin believed_origin(std::string peer_ip, std::string scheme,
+                              const http::fields& h,
                               const std::vector<std::string>& proxies) {
   auto trusted = [&](std::string_view ip) {
     return std::find(proxies.begin(), proxies.end(), ip) != proxies.end();
   };
-  client_origin o{std::move(peer_ip)};
+  client_origin o{std::move(peer_ip), std::move(scheme)};
   if (!trusted(o.ip))
     return o;
   if (const auto* real = h.find("X-Real-IP");
@@ -43,9 +44,11 @@ client_origin believed_origin(std::string peer_ip, const http::fields& h,
         break;
     }
   }
-  if (const auto* proto = h.find("X-Forwarded-Proto");
-      proto && http::iequals(http::trim_ows(*proto), "https"))
-    o.scheme = "https";
+  if (const auto* proto = h.find("X-Forwarded-Proto")) {
+    auto named = http::trim_ows(*proto);
+    if (http::iequals(named, "https") || http::iequals(named, "http"))
+      o.scheme = http::iequals(named, "https") ? "https" : "http";
+  }
   return o;
 }
 

@@ -16,11 +16,12 @@ struct client_origin {
 };
 
 /// The client's address and scheme for a request from `peer_ip` with
-/// `headers`: the peer's own unless it is one of `trusted_proxies`; then
-/// X-Real-IP, else the last address in X-Forwarded-For that is not a
-/// trusted proxy, and "https" when X-Forwarded-Proto says so. Invalid
-/// values are ignored.
-client_origin believed_origin(std::string peer_ip, const http::fields& headers,
+/// `headers`: the peer's own (and `scheme`) unless it is one of
+/// `trusted_proxies`; then X-Real-IP, else the last address in
+/// X-Forwarded-For that is not a trusted proxy, and the scheme
+/// X-Forwarded-Proto names ("http" or "https"). Invalid values are ignored.
+client_origin believed_origin(std::string peer_ip, std::string scheme,
+                              const http::fields& headers,
                               const std::vector<std::string>& trusted_proxies);
 
 } // namespace gale::io::detail

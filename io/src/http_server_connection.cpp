@@ -154,14 +154,17 @@ void server_connection::on_request() {
   got_head_ = false;
   disarm(); // the body's deadline: the handler takes its own time
   auto& p = in_->parser;
-  bool keep_alive = p.keep_alive() && !closing_;
+  bool keep_alive = p.keep_alive() && !closing_ && !server_->opts.no_keep_alive;
   if (!keep_alive)
     closing_ = true;
   auto x = std::make_shared<server_exchange>(
     server_->ex, weak_from_this(), std::move(in_->current), peer_, keep_alive);
   in_->current = {};
-  auto origin = believed_origin(address_of(peer_), x->request().headers,
-                                server_->opts.trusted_proxies);
+  const auto& forced = server_->opts.scheme;
+  auto origin = believed_origin(
+    address_of(peer_),
+    !forced.empty() ? forced : (stream_.secure() ? "https" : "http"),
+    x->request().headers, server_->opts.trusted_proxies);
   x->set_origin(std::move(origin.ip), std::move(origin.scheme));
   if (p.upgrade()) {
     // The bytes after an upgrade request are not HTTP: nothing more is
@@ -235,6 +238,7 @@ void server_connection::flush() {
       break; // its handler has not answered (all) yet
     websocket = front.take_websocket();
     last = websocket || front.closes_connection();
+    front.sent();
     pipeline_.erase(pipeline_.begin());
   }
   if (websocket)

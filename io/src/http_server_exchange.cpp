@@ -115,10 +115,28 @@ void server_exchange::accept_websocket(websocket_handlers handlers,
   });
 }
 
+void server_exchange::on_connection_close(std::function<void()> f) {
+  on_loop(
+    [f = std::move(f)](server_exchange& x) mutable {
+      if (x.gone_)
+        return asio::post(x.ex_, std::move(f));
+      if (!x.sent_)
+        x.on_close_ = std::move(f);
+    },
+    true);
+}
+
 void server_exchange::abandon() {
   gone_ = true;
   out.clear();
   run_callbacks();
+  if (auto f = std::exchange(on_close_, nullptr))
+    f();
+}
+
+void server_exchange::sent() {
+  sent_ = true;
+  on_close_ = nullptr; // the answer is out: the close is no news to it
 }
 
 void server_exchange::run_callbacks() {

@@ -50,6 +50,7 @@ public:
   void write(std::string piece, std::function<void()> written) override;
   void end() override;
   bool closed() const noexcept override { return gone_.load(); }
+  void on_connection_close(std::function<void()> f) override;
   const asio::any_io_executor& executor() const noexcept override {
     return ex_;
   }
@@ -77,6 +78,8 @@ public:
 
   /// The connection went away: nothing more will be sent.
   void abandon();
+  /// The whole answer left the pipeline for the network.
+  void sent();
   void run_callbacks();
 
   bool finished() const noexcept { return finished_; }
@@ -123,10 +126,12 @@ private:
   bool finished_ = false;
   bool upgrade_request_ = false;
   bool access_log_ = false;
+  bool sent_ = false;
   int status_ = 0;
   std::uint64_t body_bytes_ = 0;
   std::chrono::steady_clock::time_point began_;
   std::unique_ptr<websocket_setup> websocket_;
+  std::function<void()> on_close_;
   std::atomic<bool> gone_{false};
 };
 

@@ -49,6 +49,13 @@ struct http_server_options {
   /// Proxies (IP addresses) whose X-Real-IP, X-Forwarded-For and
   /// X-Forwarded-Proto are believed; empty: nobody's (the default).
   std::vector<std::string> trusted_proxies;
+  /// What `http_exchange::scheme()` says when no trusted proxy says
+  /// otherwise; empty: "https" on a TLS server, else "http". Set "https"
+  /// behind a TLS-terminating proxy that sends no X-Forwarded-Proto
+  /// (Tornado's `protocol`).
+  std::string scheme;
+  /// Every answer says Connection: close and ends its connection.
+  bool no_keep_alive = false;
   /// A line per answered request on the access channel (`gale::io::log`):
   /// "200 GET /x (10.0.0.1) 1.52ms 12B" — status, method, target, client,
   /// time from the request's end to its answer's, body bytes — at level
@@ -127,8 +134,9 @@ public:
   /// not a trusted proxy). Invalid values are ignored.
   virtual const std::string& remote_ip() const noexcept = 0;
 
-  /// "http", or what a trusted proxy says in X-Forwarded-Proto ("http" or
-  /// "https"; other values are ignored).
+  /// "https" on a TLS server, else "http" (or `http_server_options::
+  /// scheme`), unless a trusted proxy names "http" or "https" in
+  /// X-Forwarded-Proto (other values are ignored).
   virtual const std::string& scheme() const noexcept = 0;
 
   /// Answers with `res` whole. Content-Length is set from the body; a
@@ -149,6 +157,13 @@ public:
 
   /// True once the connection is gone: the answer would reach nobody.
   virtual bool closed() const noexcept = 0;
+
+  /// Tornado's on_connection_close: `f` runs once on the loop if the
+  /// connection ends before this request's answer went out in full (the
+  /// client went away, a timeout, a shutdown), at once (posted) if it is
+  /// gone already; never once the answer is sent. A long poll stops
+  /// waiting with it. The last call's `f` is the one kept.
+  virtual void on_connection_close(std::function<void()> f) = 0;
 
   /// The server's loop, for work that belongs with this request (timers,
   /// coroutines).
