@@ -23,6 +23,32 @@ std::error_code normalized_authority(std::string_view text, std::string& out) {
   return {};
 }
 
+/// The usual Host checked in place, with no allocation: a lower-case name
+/// or IPv4 address (a subset of what the URL parser takes) and an optional
+/// port, which normalising would leave as it is.
+bool already_normal(std::string_view h) {
+  auto colon = h.find(':');
+  auto name = h.substr(0, colon);
+  if (name.empty())
+    return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
+          || c == '-'))
+      return false;
+  if (colon == std::string_view::npos)
+    return true;
+  auto port = h.substr(colon + 1);
+  if (port.empty() || port.size() > 5)
+    return false;
+  unsigned value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9')
+      return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return value <= 65535;
+}
+
 bool is_absolute_form(std::string_view target) {
   return target.find("://") != std::string_view::npos && target.front() != '/';
 }
@@ -40,14 +66,21 @@ std::error_code normalize_absolute(request& req) {
 } // namespace
 
 std::error_code normalize_target_and_host(request& req) {
-  auto hosts = req.headers.find_all("Host");
-  if (hosts.size() > 1 || (hosts.empty() && req.version >= 11))
+  // Every request passes here: the usual one allocates nothing.
+  const std::string* host = nullptr;
+  for (const auto& [name, value] : req.headers)
+    if (iequals(name, "Host")) {
+      if (host)
+        return errc::invalid_host_field; // more than one
+      host = &value;
+    }
+  if (!host && req.version >= 11)
     return errc::invalid_host_field;
-  if (!hosts.empty() && !hosts.front().empty()) {
-    std::string host;
-    if (auto ec = normalized_authority(hosts.front(), host))
+  if (host && !host->empty() && !already_normal(*host)) {
+    std::string normal;
+    if (auto ec = normalized_authority(*host, normal))
       return ec;
-    req.headers.set("Host", std::move(host));
+    req.headers.set("Host", std::move(normal));
   }
   const auto& t = req.target;
   if (t.front() == '/')
