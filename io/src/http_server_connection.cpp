@@ -292,8 +292,12 @@ void server_connection::upgrade(std::string response_head,
   in_.reset();
   // The 101 is queued first: the WebSocket's frames follow it.
   stream_.async_write(std::move(response_head), [](std::error_code) {});
-  ws_setup ws{false, setup.options.max_message, setup.deflate,
-              setup.options.ping_interval, std::move(setup.subprotocol)};
+  ws_setup ws{false,
+              setup.options.max_message,
+              setup.deflate,
+              setup.options.ping_interval,
+              setup.options.ping_timeout,
+              std::move(setup.subprotocol)};
   auto socket = server_->adopt_websocket(std::move(stream_), std::move(ws),
                                          std::move(setup.handlers));
   server_->forget(shared_from_this());

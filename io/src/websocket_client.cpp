@@ -121,7 +121,8 @@ private:
     auto socket = std::make_shared<detail::ws_connection>(
       std::move(stream_),
       detail::ws_setup{true, opts_.max_message, agreed.deflate,
-                       opts_.ping_interval, agreed.subprotocol},
+                       opts_.ping_interval, opts_.ping_timeout,
+                       agreed.subprotocol},
       std::move(handlers_));
     std::exchange(done_, {}).complete({}, socket);
     socket->start({}); // the frames behind the 101 are in the stream already

@@ -4,6 +4,8 @@
 
 #include <asio/dispatch.hpp>
 
+#include <stdexcept>
+
 namespace gale::io::detail {
 
 namespace {
@@ -62,6 +64,25 @@ void ws_connection::close(std::uint16_t code, std::string reason) {
   });
 }
 
+void ws_connection::ping(std::string payload) {
+  if (payload.size() > 125) // checked here: the caller's thread learns it
+    throw std::invalid_argument("a WebSocket ping carries at most 125 bytes");
+  on_loop([payload = std::move(payload)](ws_connection& c) {
+    if (c.open_ && c.protocol_.ping(payload))
+      c.flush();
+  });
+}
+
+std::optional<std::uint16_t> ws_connection::close_code() const {
+  std::lock_guard lock{end_mutex_};
+  return end_code_;
+}
+
+std::string ws_connection::close_reason() const {
+  std::lock_guard lock{end_mutex_};
+  return end_reason_;
+}
+
 void ws_connection::abort() {
   on_loop([](ws_connection& c) { c.end(); });
 }
@@ -93,8 +114,9 @@ void ws_connection::on_bytes(std::error_code ec, std::string_view bytes) {
 }
 
 void ws_connection::pump() {
-  bool read_on =
-    protocol_.pump(shared_from_this(), handlers_, [this] { return !ended_; });
+  bool read_on = protocol_.pump(
+    shared_from_this(), handlers_, [this] { return !ended_; },
+    [this] { arm_ping(); }); // the next ping an interval after this pong
   if (ended_)
     return;
   if (read_on)
@@ -128,14 +150,27 @@ void ws_connection::flush() {
 }
 
 void ws_connection::arm_ping() {
-  if (setup_.ping_interval.count() <= 0 || protocol_.close_sent)
+  if (setup_.ping_interval.count() <= 0 || protocol_.close_sent || ended_)
     return;
   timer_.arm(setup_.ping_interval, [self = shared_from_this()] {
-    if (self->protocol_.awaiting_pong)
-      return self->end(); // no pong for a whole interval: a dead peer
     self->protocol_.awaiting_pong = true;
     self->send(ws::opcode::ping, {});
-    self->arm_ping();
+    self->await_pong();
+  });
+}
+
+void ws_connection::await_pong() {
+  auto wait = setup_.ping_timeout.count() > 0 ? setup_.ping_timeout
+                                              : setup_.ping_interval;
+  timer_.arm(wait, [self = shared_from_this(), wait] {
+    if (!self->protocol_.awaiting_pong || self->protocol_.close_sent)
+      return;
+    // A dead peer: say why in a close frame, and do not wait for its
+    // answer longer than for the pong.
+    self->protocol_.close(1000, "ping timed out");
+    self->protocol_.reason = "ping timed out";
+    self->flush();
+    self->timer_.arm(wait, [self] { self->end(); });
   });
 }
 
@@ -144,7 +179,12 @@ void ws_connection::end() {
   if (ended_)
     return;
   ended_ = true;
-  gone_ = true;
+  {
+    std::lock_guard lock{end_mutex_};
+    end_code_ = protocol_.code;
+    end_reason_ = protocol_.reason;
+  }
+  gone_ = true; // after the code: whoever sees closed() can read it
   timer_.cancel();
   stream_.close();
   if (handlers_.on_close)

@@ -15,6 +15,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,7 @@ struct ws_setup {
   std::uint64_t max_message = 16 * 1024 * 1024;
   bool deflate = false;
   std::chrono::milliseconds ping_interval{30'000}; ///< zero: no pings
+  std::chrono::milliseconds ping_timeout{0};       ///< zero: ping_interval
   std::string subprotocol;
 };
 
@@ -41,6 +44,7 @@ public:
   void send_text(std::string text) override;
   void send_binary(std::string bytes) override;
   void close(std::uint16_t code, std::string reason) override;
+  void ping(std::string payload) override;
   /// Ends the connection without a closing handshake (on_close: 1006).
   void abort();
   /// On the loop: parks the stream's read when nothing came or went since
@@ -51,6 +55,8 @@ public:
   }
   const std::string& peer() const noexcept override { return peer_; }
   bool closed() const noexcept override { return gone_.load(); }
+  std::optional<std::uint16_t> close_code() const override;
+  std::string close_reason() const override;
   const asio::any_io_executor& executor() const noexcept override {
     return ex_;
   }
@@ -64,6 +70,8 @@ private:
   void send(ws::opcode op, std::string_view payload);
   void flush();
   void arm_ping();
+  /// The ping went out: the pong is owed within ping_timeout.
+  void await_pong();
   void end();
 
   asio::any_io_executor ex_;
@@ -79,6 +87,10 @@ private:
   bool ended_ = false;
   bool active_ = true; ///< traffic since the last release_if_idle
   std::atomic<bool> gone_{false};
+  /// What on_close was told, for close_code() from any thread.
+  mutable std::mutex end_mutex_;
+  std::optional<std::uint16_t> end_code_;
+  std::string end_reason_;
 };
 
 } // namespace gale::io::detail

@@ -21,16 +21,29 @@ public:
   /// Hands complete messages to `handlers`. Stops when more bytes are
   /// needed (true: read on) or when nothing more may be read (false: a
   /// close arrived, or a violation). `alive()` says whether the connection
-  /// survived a handler.
-  template <class Alive>
+  /// survived a handler; `on_pong()` runs for every pong, before its hook.
+  template <class Alive, class OnPong>
   bool pump(const websocket_ptr& self, const websocket_handlers& handlers,
-            Alive alive) {
+            Alive alive, OnPong on_pong) {
     for (;;) {
       switch (next()) {
       case ws::session_event::need_more: return true;
       case ws::session_event::message:
         if (handlers.on_message)
           handlers.on_message(self, std::string{payload()}, binary());
+        if (!alive())
+          return false;
+        break;
+      case ws::session_event::ping:
+        if (handlers.on_ping)
+          handlers.on_ping(self, std::string{payload()});
+        if (!alive())
+          return false;
+        break;
+      case ws::session_event::pong:
+        on_pong();
+        if (handlers.on_pong)
+          handlers.on_pong(self, std::string{payload()});
         if (!alive())
           return false;
         break;

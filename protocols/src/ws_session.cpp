@@ -24,8 +24,10 @@ session_event session::next() {
     switch (reader_.next()) {
     case event::need_more: return session_event::need_more;
     case event::message: return session_event::message;
-    case event::ping: send(opcode::pong, reader_.payload()); break;
-    case event::pong: awaiting_pong = false; break;
+    case event::ping:
+      send(opcode::pong, reader_.payload());
+      return session_event::ping;
+    case event::pong: awaiting_pong = false; return session_event::pong;
     case event::close:
       close_received = true;
       code = reader_.close_code();
@@ -55,6 +57,13 @@ void session::send(opcode op, std::string_view payload) {
     append(op, deflater_->compress(payload), true);
   else
     append(op, payload);
+}
+
+bool session::ping(std::string_view payload) {
+  if (payload.size() > 125 || close_sent)
+    return false;
+  append(opcode::ping, payload);
+  return true;
 }
 
 void session::close(std::uint16_t c, std::string_view why) {

@@ -28,7 +28,10 @@ std::string transcript(bool client, bool deflate, std::string_view bytes,
         out += "closed " + std::to_string(s.code);
         return true;
       }
-      out += "message " + std::string{s.payload()} + "\n";
+      auto kind = e == gale::ws::session_event::ping   ? "ping "
+                  : e == gale::ws::session_event::pong ? "pong "
+                                                       : "message ";
+      out += kind + std::string{s.payload()} + "\n";
     }
   };
   s.feed(bytes.substr(0, cut));

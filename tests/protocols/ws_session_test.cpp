@@ -39,6 +39,8 @@ TEST_CASE("a session hands over messages and answers pings itself",
   session s{session::role::server, 1 << 20};
   s.feed(client_frame(opcode::ping, "are you there"));
   s.feed(client_frame(opcode::text, "hello"));
+  CHECK(s.next() == session_event::ping); // answered already, reported
+  CHECK(s.payload() == "are you there");
   CHECK(s.next() == session_event::message);
   CHECK(s.payload() == "hello");
   CHECK_FALSE(s.binary());
@@ -47,6 +49,24 @@ TEST_CASE("a session hands over messages and answers pings itself",
   REQUIRE(sent.size() == 1);
   CHECK(sent[0]
         == std::pair{gale::ws::event::pong, std::string{"are you there"}});
+}
+
+TEST_CASE("pings of our own carry up to 125 bytes; pongs are reported",
+          "[ws][session]") {
+  session s{session::role::server, 1 << 20};
+  CHECK(s.ping("probe"));
+  CHECK_FALSE(s.ping(std::string(126, 'x'))); // RFC 6455 5.5
+  CHECK(s.ping(std::string(125, 'x')));
+  auto sent = frames_of(s.out, gale::ws::reader::role::client);
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0] == std::pair{gale::ws::event::ping, std::string{"probe"}});
+  s.awaiting_pong = true;
+  s.feed(client_frame(opcode::pong, "probe"));
+  CHECK(s.next() == session_event::pong);
+  CHECK(s.payload() == "probe");
+  CHECK_FALSE(s.awaiting_pong);
+  s.close(1000, "");
+  CHECK_FALSE(s.ping("late")); // nothing after our close
 }
 
 TEST_CASE("a close is echoed with its code; a violation closes with 1002",

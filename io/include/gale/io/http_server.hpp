@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -74,10 +75,19 @@ public:
   /// Starts the closing handshake (RFC 6455 7.1.2); the peer's answer, or
   /// a timeout, then closes the connection.
   virtual void close(std::uint16_t code = 1000, std::string reason = {}) = 0;
+  /// Sends a ping with `payload` (RFC 6455 5.5.2); the peer's pong comes
+  /// to `on_pong`. Throws std::invalid_argument for a payload over 125
+  /// bytes, which the protocol forbids; nothing is sent once closing.
+  virtual void ping(std::string payload = {}) = 0;
   /// The subprotocol agreed on in the handshake, or "".
   virtual const std::string& subprotocol() const noexcept = 0;
   virtual const std::string& peer() const noexcept = 0;
   virtual bool closed() const noexcept = 0;
+  /// Once closed: the code and reason `on_close` was given (the peer's
+  /// close frame, 1005 for one without a code, 1006 for none); nothing
+  /// while open.
+  virtual std::optional<std::uint16_t> close_code() const = 0;
+  virtual std::string close_reason() const = 0;
   /// The connection's loop (for timers and coroutines of its own).
   virtual const asio::any_io_executor& executor() const noexcept = 0;
 };
@@ -92,9 +102,14 @@ struct websocket_handlers {
   std::function<void(websocket_ptr, std::string message, bool binary)>
     on_message;
   /// Once, when the connection ends: the peer's close code (1005: none
-  /// given, 1006: the connection died without a close frame) and reason.
+  /// given, 1006: the connection died without a close frame; its reason
+  /// then says "ping timed out" when that was why) and reason.
   std::function<void(websocket_ptr, std::uint16_t code, std::string reason)>
     on_close;
+  /// A ping from the peer (already answered with its pong) and its payload.
+  std::function<void(websocket_ptr, std::string payload)> on_ping;
+  /// A pong from the peer (the answer to a ping) and its payload.
+  std::function<void(websocket_ptr, std::string payload)> on_pong;
 };
 
 struct websocket_options {
@@ -105,9 +120,13 @@ struct websocket_options {
   /// another site gets 403). "*" allows any.
   std::vector<std::string> allowed_origins;
   std::uint64_t max_message = 16 * 1024 * 1024; ///< larger: close 1009
-  /// A ping after this long without traffic; a peer that does not answer
-  /// within another such interval is dead and dropped. Zero: no pings.
+  /// A ping this long after the connection opened or the last pong. Zero:
+  /// no pings.
   std::chrono::milliseconds ping_interval{30'000};
+  /// A peer that has not answered a ping this long after it went out is
+  /// dead: a close frame 1000 "ping timed out" goes out and the connection
+  /// ends (on_close: 1006, "ping timed out"). Zero: `ping_interval`.
+  std::chrono::milliseconds ping_timeout{0};
   /// Accept permessage-deflate (RFC 7692) when the client offers it; each
   /// message is compressed on its own (no context takeover), and
   /// `max_message` holds after inflating.

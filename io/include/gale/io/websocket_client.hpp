@@ -25,6 +25,7 @@ struct websocket_client_options {
   std::chrono::milliseconds connect_timeout{20'000}; ///< handshake included
   /// As in `websocket_options`: pings, and a dead server is dropped.
   std::chrono::milliseconds ping_interval{30'000};
+  std::chrono::milliseconds ping_timeout{0}; ///< zero: `ping_interval`
   /// Offer permessage-deflate (without context takeover either way).
   bool permessage_deflate = true;
   bool validate_cert = true; ///< wss: verify the server's certificate

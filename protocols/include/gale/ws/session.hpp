@@ -16,6 +16,8 @@ namespace gale::ws {
 enum class session_event {
   need_more, ///< feed more bytes
   message,   ///< a whole message: `payload()`, `binary()`
+  ping,      ///< a ping, already answered: `payload()`
+  pong,      ///< a pong (`awaiting_pong` cleared): `payload()`
   closed,    ///< the peer closed, or broke the protocol: `code`, `reason`
 };
 
@@ -23,8 +25,9 @@ enum class session_event {
 /// bytes in, messages out, and the frames to send in `out`.
 ///
 /// Theory of operation: `feed` hands over what arrived; each `next` reads
-/// frames until a whole message, the end, or the need for more bytes. The
-/// session answers control frames itself: a ping gets its pong, a close
+/// frames until a whole message, a ping or pong (reported for the owner's
+/// hooks), the end, or the need for more bytes. The session answers
+/// control frames itself: a ping gets its pong, a close
 /// gets the same code back (RFC 6455 5.5.1), and a protocol violation
 /// closes with the code it calls for (1002, 1007, 1009). `send` and
 /// `close` append frames to `out`, masked with fresh random keys on the
@@ -44,12 +47,17 @@ public:
 
   session_event next();
 
-  /// The message of the last `message` event; valid until the next call.
+  /// The message of the last `message` event, or the payload of the last
+  /// `ping` or `pong`; valid until the next call.
   std::string_view payload() const noexcept { return reader_.payload(); }
   bool binary() const noexcept { return reader_.type() == opcode::binary; }
 
   /// Queues a data or control frame (nothing once our close went out).
   void send(opcode op, std::string_view payload);
+
+  /// Queues a ping with `payload`; false (nothing queued) for a payload
+  /// over 125 bytes, which RFC 6455 5.5 forbids, or once our close went out.
+  bool ping(std::string_view payload);
 
   /// Queues our close frame (once); the reason is cut to fit 123 bytes.
   void close(std::uint16_t code, std::string_view reason);
