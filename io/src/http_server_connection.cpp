@@ -297,6 +297,7 @@ void server_connection::upgrade(std::string response_head,
               setup.deflate,
               setup.options.ping_interval,
               setup.options.ping_timeout,
+              setup.options.max_outgoing,
               std::move(setup.subprotocol)};
   auto socket = server_->adopt_websocket(std::move(stream_), std::move(ws),
                                          std::move(setup.handlers));

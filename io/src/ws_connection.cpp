@@ -43,13 +43,23 @@ void ws_connection::on_loop(F f) {
 
 void ws_connection::send_text(std::string text) {
   on_loop([text = std::move(text)](ws_connection& c) {
-    c.send(ws::opcode::text, text);
+    c.send(ws::opcode::text, text, {});
   });
 }
 
 void ws_connection::send_binary(std::string bytes) {
   on_loop([bytes = std::move(bytes)](ws_connection& c) {
-    c.send(ws::opcode::binary, bytes);
+    c.send(ws::opcode::binary, bytes, {});
+  });
+}
+
+void ws_connection::send(std::string message, bool binary,
+                         std::function<void(std::error_code)> sent) {
+  // Not on_loop: a send to a connection that ended must still be told.
+  asio::dispatch(ex_, [self = shared_from_this(), message = std::move(message),
+                       binary, sent = std::move(sent)]() mutable {
+    self->send(binary ? ws::opcode::binary : ws::opcode::text, message,
+               std::move(sent));
   });
 }
 
@@ -124,11 +134,25 @@ void ws_connection::pump() {
   flush();
 }
 
-void ws_connection::send(ws::opcode op, std::string_view payload) {
-  if (!open_)
-    return;
+void ws_connection::send(ws::opcode op, std::string_view payload,
+                         std::function<void(std::error_code)> sent) {
+  auto refuse = [&](stream_errc why) {
+    if (sent)
+      sent(make_error_code(why));
+  };
+  if (!open_ || ended_ || protocol_.close_sent)
+    return refuse(stream_errc::closed);
+  if (protocol_.out.size() + in_flight_ + payload.size() > setup_.max_outgoing)
+    return refuse(stream_errc::buffer_full);
   protocol_.send(op, payload);
+  unsent_.push_back(std::move(sent));
   flush();
+}
+
+void ws_connection::fail_unsent(std::error_code ec) {
+  for (auto& sent : std::exchange(unsent_, {}))
+    if (sent)
+      sent(ec);
 }
 
 void ws_connection::flush() {
@@ -140,9 +164,15 @@ void ws_connection::flush() {
     return;
   }
   writing_ = true;
+  in_flight_ = protocol_.out.size();
   stream_.async_write(std::exchange(protocol_.out, {}),
-                      [self = shared_from_this()](std::error_code ec) {
+                      [self = shared_from_this(),
+                       sent = std::exchange(unsent_, {})](std::error_code ec) {
                         self->writing_ = false;
+                        self->in_flight_ = 0;
+                        for (const auto& s : sent)
+                          if (s)
+                            s(ec);
                         if (ec)
                           return self->end();
                         self->flush();
@@ -154,7 +184,8 @@ void ws_connection::arm_ping() {
     return;
   timer_.arm(setup_.ping_interval, [self = shared_from_this()] {
     self->protocol_.awaiting_pong = true;
-    self->send(ws::opcode::ping, {});
+    if (self->protocol_.ping({}))
+      self->flush();
     self->await_pong();
   });
 }
@@ -187,6 +218,7 @@ void ws_connection::end() {
   gone_ = true; // after the code: whoever sees closed() can read it
   timer_.cancel();
   stream_.close();
+  fail_unsent(make_error_code(stream_errc::closed));
   if (handlers_.on_close)
     handlers_.on_close(shared_from_this(), protocol_.code,
                        std::move(protocol_.reason));

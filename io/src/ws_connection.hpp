@@ -19,6 +19,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <vector>
 
 namespace gale::io::detail {
 
@@ -29,6 +31,7 @@ struct ws_setup {
   bool deflate = false;
   std::chrono::milliseconds ping_interval{30'000}; ///< zero: no pings
   std::chrono::milliseconds ping_timeout{0};       ///< zero: ping_interval
+  std::uint64_t max_outgoing = 16 * 1024 * 1024;
   std::string subprotocol;
 };
 
@@ -43,6 +46,8 @@ public:
 
   void send_text(std::string text) override;
   void send_binary(std::string bytes) override;
+  void send(std::string message, bool binary,
+            std::function<void(std::error_code)> sent) override;
   void close(std::uint16_t code, std::string reason) override;
   void ping(std::string payload) override;
   /// Ends the connection without a closing handshake (on_close: 1006).
@@ -67,7 +72,11 @@ private:
   void read();
   void on_bytes(std::error_code ec, std::string_view bytes);
   void pump();
-  void send(ws::opcode op, std::string_view payload);
+  /// Queues a data message: `sent` (may be empty) learns its fate.
+  void send(ws::opcode op, std::string_view payload,
+            std::function<void(std::error_code)> sent);
+  /// Fails the sends not yet written (the connection ends).
+  void fail_unsent(std::error_code ec);
   void flush();
   void arm_ping();
   /// The ping went out: the pong is owed within ping_timeout.
@@ -81,6 +90,9 @@ private:
   ws_protocol protocol_;
   deadline timer_;
   std::string peer_;
+  /// The `sent` callbacks of the messages in protocol_.out, in order.
+  std::vector<std::function<void(std::error_code)>> unsent_;
+  std::size_t in_flight_ = 0; ///< bytes of the write under way
   bool reading_ = false;
   bool writing_ = false;
   bool open_ = false;

@@ -70,8 +70,20 @@ struct http_server_options {
 class websocket {
 public:
   virtual ~websocket() = default;
+  /// Sends a text (valid UTF-8) or binary message and forgets it: what
+  /// cannot be sent (the connection is closing, or `max_outgoing` bytes
+  /// wait already) is dropped. `send` (or `io::async_send`) tells.
   virtual void send_text(std::string text) = 0;
   virtual void send_binary(std::string bytes) = 0;
+  /// Sends a message; `sent` runs once on the loop: with no error once the
+  /// message left for the network (flow control: wait for it before the
+  /// next, and a slow reader cannot make memory grow), else with
+  /// `stream_errc::closed` for a connection closing or gone (nothing
+  /// vanishes silently), `stream_errc::buffer_full` when `max_outgoing`
+  /// bytes wait unsent already (the message is not sent, the connection
+  /// goes on), or the transport's error. It may run inside this call.
+  virtual void send(std::string message, bool binary,
+                    std::function<void(std::error_code)> sent) = 0;
   /// Starts the closing handshake (RFC 6455 7.1.2); the peer's answer, or
   /// a timeout, then closes the connection.
   virtual void close(std::uint16_t code = 1000, std::string reason = {}) = 0;
@@ -127,6 +139,9 @@ struct websocket_options {
   /// dead: a close frame 1000 "ping timed out" goes out and the connection
   /// ends (on_close: 1006, "ping timed out"). Zero: `ping_interval`.
   std::chrono::milliseconds ping_timeout{0};
+  /// Bytes of sent messages that may wait unwritten (a slow reader): a send
+  /// beyond it fails with `stream_errc::buffer_full` and is not queued.
+  std::uint64_t max_outgoing = 16 * 1024 * 1024;
   /// Accept permessage-deflate (RFC 7692) when the client offers it; each
   /// message is compressed on its own (no context takeover), and
   /// `max_message` holds after inflating.

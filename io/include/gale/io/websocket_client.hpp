@@ -25,7 +25,8 @@ struct websocket_client_options {
   std::chrono::milliseconds connect_timeout{20'000}; ///< handshake included
   /// As in `websocket_options`: pings, and a dead server is dropped.
   std::chrono::milliseconds ping_interval{30'000};
-  std::chrono::milliseconds ping_timeout{0}; ///< zero: `ping_interval`
+  std::chrono::milliseconds ping_timeout{0};     ///< zero: `ping_interval`
+  std::uint64_t max_outgoing = 16 * 1024 * 1024; ///< as in websocket_options
   /// Offer permessage-deflate (without context takeover either way).
   bool permessage_deflate = true;
   bool validate_cert = true; ///< wss: verify the server's certificate
