@@ -2,12 +2,13 @@
 // written in the style you pick.
 //
 // Usage: http_server --port P [--host H] [--handler callback|coroutine|actor]
-//                    [--loops N] [--log-level LEVELS] [--access-log]
+//                    [--loops N] [--log-level LEVELS] [--access-log] [--gzip]
 //
 //   GET  /                      200 "Hello, world"
 //   POST /echo                  200, the request's body and Content-Type
 //   GET  /delay?ms=N            200 after N ms, blocking nothing
 //   GET  /stream?chunks=N&size=S  200, chunked: N chunks of S bytes
+//   GET  /text?kb=N             200, N KiB of compressible text/plain
 //   GET  /ws                    a WebSocket that echoes text and binary
 //   anything else               404 (405 for a known path, wrong method)
 //
@@ -15,7 +16,8 @@
 // stop it gracefully (requests in progress finish) with exit status 0.
 // --access-log writes a line per request to standard error
 // ("200 GET / (127.0.0.1) 0.12ms 12B"); --log-level sets gale's log levels
-// as GALE_LOG_LEVEL does ("info", "warning,access=info").
+// as GALE_LOG_LEVEL does ("info", "warning,access=info"); --gzip compresses
+// answers for clients that accept gzip (compress_response).
 #include <gale/io/log.hpp>
 #include <gale/blocking.hpp>
 #include <gale/http/router.hpp>
@@ -40,6 +42,7 @@
 #include <csignal>
 #include <future>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,7 +55,7 @@ namespace {
 
 // -- what the routes answer, the same in every style ----------------------
 
-enum class route { hello, echo, delay, stream };
+enum class route { hello, echo, delay, stream, text };
 
 const gale::http::router<route>& routes() {
   static const auto table = [] {
@@ -60,7 +63,8 @@ const gale::http::router<route>& routes() {
     r.add("GET", "/", route::hello)
       .add("POST", "/echo", route::echo)
       .add("GET", "/delay", route::delay)
-      .add("GET", "/stream", route::stream);
+      .add("GET", "/stream", route::stream)
+      .add("GET", "/text", route::text);
     return r;
   }();
   return table;
@@ -96,7 +100,7 @@ std::optional<std::size_t> number(const gale::http::request& req,
 struct decision {
   std::optional<route> what;
   response answer; ///< when `what` is empty
-  std::size_t ms = 0, chunks = 0, size = 0;
+  std::size_t ms = 0, chunks = 0, size = 0, kb = 0;
 };
 
 decision decide(const gale::http::request& req) {
@@ -129,6 +133,11 @@ decision decide(const gale::http::request& req) {
       return decision{{}, text(400, "chunks 0..1000000, size 1..1048576\n")};
     d.chunks = *chunks;
     d.size = *size;
+  } else if (d.what == route::text) {
+    auto kb = number(req, "kb", 64 * 1024);
+    if (!kb)
+      return decision{{}, text(400, "kb must be 0..65536\n")};
+    d.kb = *kb;
   }
   return d;
 }
@@ -143,6 +152,23 @@ response echo(const gale::http::request& req) {
   res.headers.set("Content-Type", type ? *type : "application/octet-stream");
   res.body = req.body;
   return res;
+}
+
+/// `kb` KiB of text that compresses as prose does (about 4:1 with gzip).
+response some_text(std::size_t kb) {
+  static constexpr std::string_view words[] = {
+    "the",   "quick", "brown",  "fox",  "jumps", "over", "a",     "lazy",
+    "dog",   "while", "gale's", "loop", "waits", "on",   "every", "socket",
+    "async", "reply", "stream", "of",   "bytes", "and",  "an",    "actor"};
+  std::string body;
+  body.reserve(kb * 1024);
+  for (std::uint32_t state = 1; body.size() < kb * 1024;) {
+    state = state * 1103515245u + 12345u; // the same words on every run
+    body += words[(state >> 16) % std::size(words)];
+    body += (state >> 8) % 13 == 0 ? ".\n" : " ";
+  }
+  body.resize(kb * 1024);
+  return text(200, std::move(body));
 }
 
 response stream_head() {
@@ -161,6 +187,7 @@ void callback_handler(gale::io::exchange_ptr x) {
   switch (*d.what) {
   case route::hello: return x->respond(hello());
   case route::echo: return x->respond(echo(x->request()));
+  case route::text: return x->respond(some_text(d.kb));
   case route::delay:
     gale::io::call_later(x->executor(), std::chrono::milliseconds{d.ms},
                          [x] { x->respond(hello()); });
@@ -184,6 +211,7 @@ asio::awaitable<response> coroutine_handler(gale::io::exchange_ptr x) {
   switch (*d.what) {
   case route::hello: co_return hello();
   case route::echo: co_return echo(x->request());
+  case route::text: co_return some_text(d.kb);
   case route::delay: {
     asio::steady_timer timer{x->executor(), std::chrono::milliseconds{d.ms}};
     co_await timer.async_wait(asio::use_awaitable);
@@ -224,6 +252,7 @@ caf::behavior handler_actor(caf::stateful_actor<handler_state>* self) {
       switch (*d.what) {
       case route::hello: rp.deliver(hello()); break;
       case route::echo: rp.deliver(echo(req)); break;
+      case route::text: rp.deliver(some_text(d.kb)); break;
       case route::delay: {
         auto id = self->state.next++;
         self->state.waiting.emplace(id, rp);
@@ -274,6 +303,7 @@ struct options {
   std::string handler = "callback";
   std::size_t loops = 1;
   bool access_log = false;
+  bool gzip = false;
 };
 
 std::optional<std::string> parse(int argc, char** argv, options& o) {
@@ -283,6 +313,10 @@ std::optional<std::string> parse(int argc, char** argv, options& o) {
       o.access_log = true;
       gale::io::log::set_level(gale::io::log::channel::access,
                                gale::io::log::level::info);
+      continue;
+    }
+    if (arg == "--gzip") {
+      o.gzip = true;
       continue;
     }
     std::string_view name = arg, value;
@@ -338,7 +372,8 @@ int main(int argc, char** argv) {
     std::cerr << "http_server: " << *problem
               << "\nusage: http_server --port P [--host H] "
                  "[--handler callback|coroutine|actor] [--loops N]\n"
-                 "                   [--log-level LEVELS] [--access-log]\n";
+                 "                   [--log-level LEVELS] [--access-log] "
+                 "[--gzip]\n";
     return 2;
   }
   // A server holds a descriptor per connection: allow as many as we may.
@@ -379,6 +414,7 @@ int main(int argc, char** argv) {
     server_opts.port = *opts.port;
     server_opts.reuse_port = opts.loops > 1;
     server_opts.access_log = opts.access_log;
+    server_opts.compress_response = opts.gzip;
     for (std::size_t i = 0; i < opts.loops; ++i) {
       loops.push_back(gale::spawn_io_actor(sys));
       // [serve]

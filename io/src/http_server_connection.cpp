@@ -6,12 +6,36 @@
 
 #include <gale/io/unhandled.hpp>
 
+#include <gale/http/content_decoder.hpp>
+#include <gale/http/content_encoder.hpp>
 #include <gale/http/error.hpp>
 #include <gale/http/request_target.hpp>
 
 namespace gale::io::detail {
 
 namespace {
+
+/// Tornado's decompress_request: a gzip body decoded in place, within
+/// the body limit (a bomb is found before the memory is spent).
+std::error_code decompress_body(http::request& req, std::uint64_t max_body) {
+  const auto* coding = req.headers.find("Content-Encoding");
+  if (!coding || !http::iequals(http::trim_ows(*coding), "gzip"))
+    return {};
+  http::content_decoder d{http::content_decoder::coding::gzip, max_body};
+  std::string plain;
+  if (auto ec = d.decode(req.body, plain))
+    return ec == http::errc::decompressed_too_large
+             ? make_error_code(http::errc::body_too_large)
+             : ec;
+  if (auto ec = d.finish())
+    return ec;
+  req.body = std::move(plain);
+  req.headers.erase("Content-Encoding");
+  req.headers.set("X-Consumed-Content-Encoding", "gzip");
+  if (req.headers.contains("Content-Length"))
+    req.headers.set("Content-Length", std::to_string(req.body.size()));
+  return {};
+}
 
 /// The address part of "ip:port" or "[ip]:port".
 std::string address_of(const std::string& peer) {
@@ -157,8 +181,18 @@ void server_connection::on_request() {
   bool keep_alive = p.keep_alive() && !closing_ && !server_->opts.no_keep_alive;
   if (!keep_alive)
     closing_ = true;
-  auto x = std::make_shared<server_exchange>(
-    server_->ex, weak_from_this(), std::move(in_->current), peer_, keep_alive);
+  const auto& opts = server_->opts;
+  if (opts.decompress_request)
+    if (auto ec = decompress_body(in_->current, opts.max_body_size))
+      return fail(ec);
+  answer_compression coding;
+  coding.vary = opts.compress_response;
+  coding.gzip = coding.vary && http::accepts_gzip(in_->current.headers);
+  coding.level = opts.compression_level;
+  coding.min_size = opts.min_compress_size;
+  auto x = std::make_shared<server_exchange>(server_->ex, weak_from_this(),
+                                             std::move(in_->current), peer_,
+                                             keep_alive, coding);
   in_->current = {};
   const auto& forced = server_->opts.scheme;
   auto origin = believed_origin(

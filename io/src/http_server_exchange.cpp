@@ -55,6 +55,7 @@ void server_exchange::respond(http::response res) {
   on_loop([res = std::move(res)](server_exchange& x) mutable {
     if (x.started_)
       return; // answered already: the first answer stands
+    x.compress(res, false);
     x.prepare(res);
     x.finish();
   });
@@ -65,6 +66,7 @@ void server_exchange::begin(http::response head) {
     if (x.started_)
       return;
     x.streaming_ = true;
+    x.compress(head, true); // drops a Content-Length when it compresses
     x.chunked_ = !head.headers.contains("Content-Length");
     if (x.chunked_ && x.req_.version == 10) {
       x.chunked_ = false; // HTTP/1.0 knows no chunks: end by closing
@@ -86,10 +88,7 @@ void server_exchange::write(std::string piece, std::function<void()> written) {
         return;
       }
       x.body_bytes_ += piece.size();
-      if (x.chunked_)
-        http::append_chunk(piece, x.out);
-      else
-        x.out += piece;
+      x.append_piece(piece, false);
       if (written)
         x.callbacks.push_back(std::move(written));
     },
@@ -100,8 +99,8 @@ void server_exchange::end() {
   on_loop([](server_exchange& x) {
     if (!x.streaming_ || x.finished_)
       return;
-    if (x.chunked_ && !x.head_only_)
-      http::append_last_chunk({}, x.out);
+    if (!x.head_only_)
+      x.append_piece({}, true);
     x.finish();
   });
 }
@@ -142,6 +141,49 @@ void server_exchange::sent() {
 void server_exchange::run_callbacks() {
   for (auto& cb : std::exchange(callbacks, {}))
     cb();
+}
+
+bool server_exchange::compress(http::response& res, bool streamed) {
+  const auto* type = res.headers.find("Content-Type");
+  if (!compression_.vary || !type || !http::is_compressible_type(*type))
+    return false;
+  // Caches must keep the two forms apart, whichever this one is.
+  if (const auto* vary = res.headers.find("Vary"); !vary)
+    res.headers.set("Vary", "Accept-Encoding");
+  else if (!res.headers.has_token("Vary", "Accept-Encoding"))
+    res.headers.set("Vary", *vary + ", Accept-Encoding");
+  if (!compression_.gzip || req_.method == "HEAD" || res.status < 200
+      || res.status == 204 || res.status == 304 || res.status == 206
+      || res.headers.contains("Content-Range")
+      || res.headers.contains("Content-Encoding")
+      || (!streamed && res.body.size() < compression_.min_size))
+    return false;
+  res.headers.set("Content-Encoding", "gzip");
+  res.headers.erase("Content-Length"); // the serializer sets the new one
+  if (streamed)
+    encoder_ = std::make_unique<http::gzip_encoder>(compression_.level);
+  else
+    res.body = http::gzip_encoder::compress(res.body, compression_.level);
+  return true;
+}
+
+void server_exchange::append_piece(std::string_view piece, bool last) {
+  std::string coded;
+  if (encoder_) {
+    // Flushed: each piece can be read as soon as it arrives (a stream of
+    // events must not wait for zlib's window to fill).
+    encoder_->encode(piece, coded, !piece.empty());
+    if (last)
+      encoder_->finish(coded);
+    piece = coded;
+  }
+  if (!chunked_) {
+    out += piece;
+    return;
+  }
+  http::append_chunk(piece, out);
+  if (last)
+    http::append_last_chunk({}, out);
 }
 
 void server_exchange::prepare(http::response& res, bool head_only_body) {

@@ -4,6 +4,7 @@
 // handler's calls (from any thread) move to the loop and build the answer's
 // bytes, which the connection sends in the pipeline's order.
 
+#include <gale/http/content_encoder.hpp>
 #include <gale/io/http_server.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -21,16 +22,24 @@ namespace gale::io::detail {
 
 class server_connection;
 
+/// How an answer may be compressed (http_server_options).
+struct answer_compression {
+  bool gzip = false; ///< allowed: the server compresses, the client takes it
+  bool vary = false; ///< the server compresses: answers say Vary
+  int level = 6;
+  std::size_t min_size = 1024;
+};
+
 class server_exchange final
   : public http_exchange,
     public std::enable_shared_from_this<server_exchange> {
 public:
   server_exchange(asio::any_io_executor ex,
                   std::weak_ptr<server_connection> conn, http::request req,
-                  std::string peer, bool keep_alive)
+                  std::string peer, bool keep_alive, answer_compression c = {})
     : ex_(std::move(ex)), loop_(ex_.target<asio::io_context::executor_type>()),
       conn_(std::move(conn)), req_(std::move(req)), peer_(std::move(peer)),
-      keep_alive_(keep_alive) {}
+      keep_alive_(keep_alive), compression_(c) {}
 
   /// An answer the server makes itself: a malformed request's `status`,
   /// which ends the connection.
@@ -106,6 +115,11 @@ private:
   void on_loop(F f, bool always = false);
   /// Serializes `res` (its head only for HEAD, or when `head_only_body`).
   void prepare(http::response& res, bool head_only_body = false);
+  /// Whether `res` (whole, or a streamed head) is to be gzipped; adds
+  /// Vary and Content-Encoding when it is.
+  bool compress(http::response& res, bool streamed);
+  /// A piece of a streamed body as it goes out: compressed, then framed.
+  void append_piece(std::string_view piece, bool last);
   void handshake(websocket_handlers handlers, websocket_options options);
   /// The answer is complete: `finished_`, and its access log line.
   void finish();
@@ -132,6 +146,8 @@ private:
   std::chrono::steady_clock::time_point began_;
   std::unique_ptr<websocket_setup> websocket_;
   std::function<void()> on_close_;
+  answer_compression compression_;
+  std::unique_ptr<http::gzip_encoder> encoder_; ///< a gzipped stream's
   std::atomic<bool> gone_{false};
 };
 

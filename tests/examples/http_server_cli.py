@@ -16,10 +16,11 @@ import time
 from checks import check, free_port, summary
 
 
-def start(bin_dir, handler, loops=1):
+def start(bin_dir, handler, loops=1, extra=()):
     port = free_port()
     p = subprocess.Popen([bin_dir + "/http_server", "--port", str(port),
-                          "--handler", handler, "--loops", str(loops)],
+                          "--handler", handler, "--loops", str(loops)]
+                         + list(extra),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     line = p.stdout.readline()
@@ -238,7 +239,52 @@ def main():
                           capture_output=True).returncode
     check("bad --log-level: usage error", code == 2)
     access_log(bin_dir)
+    for handler in ("callback", "coroutine", "actor"):
+        gzip(bin_dir, handler)
     return summary()
+
+
+def gzip(bin_dir, handler):
+    """--gzip: /text?kb=N compressed for curl --compressed and Python's
+    gzip module, identity for clients that do not ask; off without it."""
+    import gzip as gz
+    tag = "--gzip %s: " % handler
+    p, port = start(bin_dir, handler, extra=["--gzip"])
+    base = "http://127.0.0.1:%d" % port
+    try:
+        code, plain = curl(base + "/text?kb=64")
+        check(tag + "/text?kb=64 is 64 KiB of text", code == 0 and
+              len(plain) == 65536 and plain.count(b" ") > 5000, len(plain))
+        code, decoded = curl("--compressed", base + "/text?kb=64")
+        check(tag + "curl --compressed decodes the same 64 KiB",
+              code == 0 and decoded == plain)
+        out = raw(port, b"GET /text?kb=64 HTTP/1.1\r\nHost: x\r\n"
+                  b"Accept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+        head, _, body = out.partition(b"\r\n\r\n")
+        check(tag + "gzip with Vary, at least 3:1",
+              b"Content-Encoding: gzip" in head and
+              b"Vary: Accept-Encoding" in head and len(body) * 3 < 65536 and
+              gz.decompress(body) == plain, head)
+        out = raw(port, b"GET /text?kb=64 HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        check(tag + "identity for a client that does not ask",
+              b"Content-Encoding" not in out.partition(b"\r\n\r\n")[0]
+              and out.endswith(plain))
+        out = raw(port, b"GET /text?kb=nope HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        check(tag + "a bad kb is 400", out.startswith(b"HTTP/1.1 400 "), out)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+    p, port = start(bin_dir, handler)
+    try:
+        out = raw(port, b"GET /text?kb=4 HTTP/1.1\r\nHost: x\r\n"
+                  b"Accept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+        check(tag + "without --gzip nothing is compressed",
+              b"Content-Encoding" not in out and len(out) > 4096, len(out))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
 
 
 def access_log(bin_dir):

@@ -57,6 +57,22 @@ struct http_server_options {
   std::string scheme;
   /// Every answer says Connection: close and ends its connection.
   bool no_keep_alive = false;
+  /// Tornado's compress_response: answers of a compressible type
+  /// (`http::is_compressible_type`: text, JSON, JavaScript, XML, SVG) of at
+  /// least `min_compress_size` bytes go out gzipped to clients whose
+  /// Accept-Encoding takes gzip, with Vary: Accept-Encoding; streamed
+  /// answers are compressed piece by piece (and sent chunked). Never for
+  /// HEAD, 204, 304, 206 or a Content-Range, nor for a body with a
+  /// Content-Encoding of its own.
+  bool compress_response = false;
+  int compression_level = 6; ///< zlib's 1 (fastest) to 9 (smallest)
+  std::size_t min_compress_size = 1024;
+  /// Tornado's decompress_request: a request body sent with
+  /// Content-Encoding: gzip is decoded before the handler sees it (its
+  /// headers then say X-Consumed-Content-Encoding: gzip and the decoded
+  /// Content-Length); `max_body_size` holds after decoding (413), a corrupt
+  /// body gets 400.
+  bool decompress_request = false;
   /// A line per answered request on the access channel (`gale::io::log`):
   /// "200 GET /x (10.0.0.1) 1.52ms 12B" — status, method, target, client,
   /// time from the request's end to its answer's, body bytes — at level
