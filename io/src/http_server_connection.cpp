@@ -332,7 +332,8 @@ void server_connection::upgrade(std::string response_head,
               setup.options.ping_interval,
               setup.options.ping_timeout,
               setup.options.max_outgoing,
-              std::move(setup.subprotocol)};
+              std::move(setup.subprotocol),
+              std::move(setup.request_headers)};
   auto socket = server_->adopt_websocket(std::move(stream_), std::move(ws),
                                          std::move(setup.handlers));
   server_->forget(shared_from_this());

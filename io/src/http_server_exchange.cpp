@@ -242,9 +242,11 @@ void server_exchange::finish() {
 
 void server_exchange::handshake(websocket_handlers handlers,
                                 websocket_options options) {
-  auto d =
-    ws::accept_request(req_, {options.subprotocols, options.allowed_origins,
-                              options.permessage_deflate});
+  ws::server_policy policy{
+    options.subprotocols,       options.allowed_origins,
+    options.permessage_deflate, options.check_origin,
+    options.select_subprotocol, options.response_headers};
+  auto d = ws::accept_request(req_, policy);
   if (!d.accepted()) {
     prepare(d.response);
     finish();
@@ -256,7 +258,7 @@ void server_exchange::handshake(websocket_handlers handlers,
   http::serialize_head(d.response, out);
   websocket_ = std::make_unique<websocket_setup>(
     websocket_setup{std::move(handlers), std::move(options),
-                    d.agreed.subprotocol, d.agreed.deflate});
+                    d.agreed.subprotocol, d.agreed.deflate, req_.headers});
 }
 
 } // namespace gale::io::detail

@@ -100,6 +100,7 @@ public:
     websocket_options options;
     std::string subprotocol;
     bool deflate = false;
+    http::fields request_headers; ///< the client's handshake
   };
   std::unique_ptr<websocket_setup> take_websocket() {
     return std::move(websocket_);

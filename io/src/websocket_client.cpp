@@ -122,7 +122,8 @@ private:
       std::move(stream_),
       detail::ws_setup{true, opts_.max_message, agreed.deflate,
                        opts_.ping_interval, opts_.ping_timeout,
-                       opts_.max_outgoing, agreed.subprotocol},
+                       opts_.max_outgoing, agreed.subprotocol,
+                       parser_->headers()},
       std::move(handlers_));
     std::exchange(done_, {}).complete({}, socket);
     socket->start({}); // the frames behind the 101 are in the stream already

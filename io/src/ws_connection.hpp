@@ -33,6 +33,7 @@ struct ws_setup {
   std::chrono::milliseconds ping_timeout{0};       ///< zero: ping_interval
   std::uint64_t max_outgoing = 16 * 1024 * 1024;
   std::string subprotocol;
+  http::fields peer_headers; ///< the other end's handshake fields
 };
 
 class ws_connection final : public websocket,
@@ -59,6 +60,9 @@ public:
     return setup_.subprotocol;
   }
   const std::string& peer() const noexcept override { return peer_; }
+  const http::fields& handshake_headers() const noexcept override {
+    return setup_.peer_headers;
+  }
   bool closed() const noexcept override { return gone_.load(); }
   std::optional<std::uint16_t> close_code() const override;
   std::string close_reason() const override;

@@ -59,6 +59,24 @@ bool origin_allowed(const http::fields& h, const server_policy& policy) {
     [&](const auto& o) { return o == "*" || http::iequals(o, *origin); });
 }
 
+/// The subprotocol the policy picks among those the client offers.
+std::string chosen_subprotocol(const http::fields& h,
+                               const server_policy& policy) {
+  auto offered = list_items(h, "Sec-WebSocket-Protocol");
+  auto was_offered = [&](const std::string& name) {
+    return std::find(offered.begin(), offered.end(), name) != offered.end();
+  };
+  if (policy.select_subprotocol && !offered.empty()) {
+    std::vector<std::string> names(offered.begin(), offered.end());
+    auto pick = policy.select_subprotocol(names);
+    return was_offered(pick) ? pick : std::string{};
+  }
+  for (const auto& mine : policy.subprotocols)
+    if (was_offered(mine))
+      return mine;
+  return {};
+}
+
 } // namespace
 
 std::string make_key() {
@@ -123,16 +141,18 @@ decision accept_request(const http::request& req, const server_policy& policy) {
     return {refusal(400), {}};
   if (const auto* v = h.find("Sec-WebSocket-Version"); !v || *v != "13")
     return {refusal(426), {}};
-  if (!origin_allowed(h, policy))
+  const auto* origin = h.find("Origin");
+  bool allowed = (policy.check_origin && origin)
+                   ? policy.check_origin(*origin, req)
+                   : origin_allowed(h, policy);
+  if (!allowed)
     return {refusal(403), {}};
   decision d;
-  auto offered = list_items(h, "Sec-WebSocket-Protocol");
-  for (const auto& mine : policy.subprotocols)
-    if (d.agreed.subprotocol.empty()
-        && std::find(offered.begin(), offered.end(), mine) != offered.end())
-      d.agreed.subprotocol = mine;
+  d.agreed.subprotocol = chosen_subprotocol(h, policy);
   auto& res = d.response;
   res.status = 101;
+  for (const auto& [name, value] : policy.response_headers)
+    res.headers.add(name, value);
   res.headers.set("Upgrade", "websocket");
   res.headers.set("Connection", "Upgrade");
   res.headers.set("Sec-WebSocket-Accept", accept_key(*key));

@@ -22,7 +22,10 @@ void as_request(std::string_view bytes, bool deflate) {
   req.method = p.method();
   req.target = p.target();
   req.headers = p.headers();
-  gale::ws::server_policy policy{{"chat", "echo"}, {"*"}, deflate};
+  gale::ws::server_policy policy;
+  policy.subprotocols = {"chat", "echo"};
+  policy.allowed_origins = {"*"};
+  policy.permessage_deflate = deflate;
   auto d = gale::ws::accept_request(req, policy);
   if (!d.accepted())
     return;

@@ -128,3 +128,43 @@ TEST_CASE("a peer that answers pings stays; each pong restarts the interval",
   CHECK(gale::test::eventually([&] { return ended.load(); }));
   loop.stop();
 }
+
+TEST_CASE(
+  "each end reads the other's handshake fields; the server adds its own",
+  "[io][ws][handshake]") {
+  std::promise<std::string> server_saw;
+  server_fixture srv{[&](exchange_ptr x) {
+    gale::io::websocket_options opts;
+    opts.response_headers.add("Set-Cookie", "session=42");
+    opts.check_origin = [](std::string_view origin,
+                           const gale::http::request&) {
+      return origin == "https://app.example";
+    };
+    websocket_handlers h;
+    h.on_open = [&](websocket_ptr ws) {
+      const auto* agent = ws->handshake_headers().find("X-Client");
+      server_saw.set_value(agent ? *agent : "(none)");
+    };
+    x->accept_websocket(std::move(h), opts);
+  }};
+  gale::io::loop loop;
+  loop.start();
+  auto url = "ws://127.0.0.1:" + std::to_string(srv.port()) + "/ws";
+  gale::io::websocket_client_options o;
+  o.headers.add("Origin", "https://app.example");
+  o.headers.add("X-Client", "tests");
+  auto ws = gale::io::async_connect_websocket(loop.executor(), url, o, {},
+                                              asio::use_future)
+              .get();
+  CHECK(server_saw.get_future().get() == "tests");
+  REQUIRE(ws->handshake_headers().find("Set-Cookie"));
+  CHECK(*ws->handshake_headers().find("Set-Cookie") == "session=42");
+  ws->close(1000, "");
+
+  gale::io::websocket_client_options foreign;
+  foreign.headers.add("Origin", "https://evil.example");
+  auto refused = gale::io::async_connect_websocket(
+    loop.executor(), url, foreign, {}, asio::use_future);
+  CHECK_THROWS_AS(refused.get(), std::system_error); // 403
+  loop.stop();
+}

@@ -10,6 +10,20 @@ using gale::http::request;
 
 namespace {
 
+ws::server_policy allowing(std::vector<std::string> origins,
+                           bool deflate = true) {
+  ws::server_policy p;
+  p.allowed_origins = std::move(origins);
+  p.permessage_deflate = deflate;
+  return p;
+}
+
+ws::server_policy speaking(std::string subprotocol, bool deflate) {
+  auto p = allowing({"*"}, deflate);
+  p.subprotocols = {std::move(subprotocol)};
+  return p;
+}
+
 /// The opening request of RFC 6455 section 1.2.
 request rfc_request() {
   request req;
@@ -34,7 +48,9 @@ ws::client_offer rfc_offer() {
 TEST_CASE("the server accepts RFC 6455's example and picks its favourite "
           "subprotocol",
           "[ws][handshake]") {
-  ws::server_policy policy{{"superchat", "chat"}, {"http://example.com"}, true};
+  ws::server_policy policy;
+  policy.subprotocols = {"superchat", "chat"};
+  policy.allowed_origins = {"http://example.com"};
   auto d = ws::accept_request(rfc_request(), policy);
   REQUIRE(d.accepted());
   const auto& h = d.response.headers;
@@ -51,7 +67,8 @@ TEST_CASE("the server accepts RFC 6455's example and picks its favourite "
 }
 
 TEST_CASE("the server refuses what is no valid upgrade", "[ws][handshake]") {
-  ws::server_policy policy{{}, {"*"}, true};
+  ws::server_policy policy;
+  policy.allowed_origins = {"*"};
   auto status_of = [&](request req) {
     return ws::accept_request(req, policy).response.status;
   };
@@ -79,8 +96,8 @@ TEST_CASE("origins: the request's own host, a list, or any",
           "[ws][handshake]") {
   auto req = rfc_request();
   CHECK(ws::accept_request(req, {}).response.status == 403);
-  CHECK(ws::accept_request(req, {{}, {"http://EXAMPLE.com"}, true}).accepted());
-  CHECK(ws::accept_request(req, {{}, {"*"}, true}).accepted());
+  CHECK(ws::accept_request(req, allowing({"http://EXAMPLE.com"})).accepted());
+  CHECK(ws::accept_request(req, allowing({"*"})).accepted());
   req.headers.set("Origin", "https://server.example.com");
   CHECK(ws::accept_request(req, {}).accepted());
   req.headers.erase("Origin"); // not a browser
@@ -92,7 +109,7 @@ TEST_CASE("permessage-deflate is agreed only when both want it",
   auto req = rfc_request();
   req.headers.add("Sec-WebSocket-Extensions",
                   "permessage-deflate; client_max_window_bits");
-  auto on = ws::accept_request(req, {{}, {"*"}, true});
+  auto on = ws::accept_request(req, allowing({"*"}));
   REQUIRE(on.accepted());
   CHECK(on.agreed.deflate);
   auto offer = rfc_offer();
@@ -103,13 +120,13 @@ TEST_CASE("permessage-deflate is agreed only when both want it",
   offer.permessage_deflate = false; // an answer with what was not offered
   CHECK(ws::check_response(offer, 101, on.response.headers, agreed)
         == ws::errc::bad_upgrade);
-  auto off = ws::accept_request(req, {{}, {"*"}, false});
+  auto off = ws::accept_request(req, allowing({"*"}, false));
   CHECK_FALSE(off.agreed.deflate);
   CHECK_FALSE(off.response.headers.contains("Sec-WebSocket-Extensions"));
 }
 
 TEST_CASE("the client checks the answer", "[ws][handshake]") {
-  auto accepted = ws::accept_request(rfc_request(), {{"chat"}, {"*"}, false});
+  auto accepted = ws::accept_request(rfc_request(), speaking("chat", false));
   auto h = accepted.response.headers;
   ws::agreement agreed;
   CHECK(ws::check_response(rfc_offer(), 404, h, agreed)
@@ -149,8 +166,49 @@ TEST_CASE("the client's request, and fresh keys", "[ws][handshake]") {
   CHECK(req.headers.find("Sec-WebSocket-Extensions"));
   CHECK(*req.headers.find("Origin") == "http://example.com");
   // What a client sends, a server of the same mind accepts.
-  CHECK(ws::accept_request(req, {{"chat"}, {"*"}, true}).accepted());
+  CHECK(ws::accept_request(req, speaking("chat", true)).accepted());
   auto a = ws::make_key(), b = ws::make_key();
   CHECK(a.size() == 24);
   CHECK(a != b);
+}
+
+TEST_CASE("check_origin and select_subprotocol decide instead of the lists",
+          "[ws][handshake]") {
+  ws::server_policy policy;
+  policy.subprotocols = {"superchat"};
+  std::string seen_origin;
+  policy.check_origin = [&](std::string_view origin, const request& req) {
+    seen_origin = origin;
+    return req.target == "/chat"; // a rule no list can say
+  };
+  std::vector<std::string> seen_offers;
+  policy.select_subprotocol = [&](const std::vector<std::string>& offered) {
+    seen_offers = offered;
+    return std::string{"chat"}; // not the list's favourite
+  };
+  policy.response_headers.add("Set-Cookie", "room=1");
+  auto d = ws::accept_request(rfc_request(), policy);
+  REQUIRE(d.accepted());
+  CHECK(seen_origin == "http://example.com");
+  CHECK(seen_offers == std::vector<std::string>{"chat", "superchat"});
+  CHECK(d.agreed.subprotocol == "chat");
+  CHECK(*d.response.headers.find("Sec-WebSocket-Protocol") == "chat");
+  CHECK(*d.response.headers.find("Set-Cookie") == "room=1");
+
+  auto elsewhere = rfc_request();
+  elsewhere.target = "/other";
+  CHECK(ws::accept_request(elsewhere, policy).response.status == 403);
+  // A pick the client did not offer counts as none.
+  policy.select_subprotocol = [](const std::vector<std::string>&) {
+    return std::string{"mqtt"};
+  };
+  auto none = ws::accept_request(rfc_request(), policy);
+  REQUIRE(none.accepted());
+  CHECK(none.agreed.subprotocol.empty());
+  CHECK_FALSE(none.response.headers.contains("Sec-WebSocket-Protocol"));
+  // Without an Origin (no browser) check_origin is not asked.
+  auto no_origin = rfc_request();
+  no_origin.headers.erase("Origin");
+  no_origin.target = "/other";
+  CHECK(ws::accept_request(no_origin, policy).accepted());
 }

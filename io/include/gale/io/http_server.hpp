@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -109,6 +110,9 @@ public:
   virtual void ping(std::string payload = {}) = 0;
   /// The subprotocol agreed on in the handshake, or "".
   virtual const std::string& subprotocol() const noexcept = 0;
+  /// The other end's handshake fields: the client's request on a server,
+  /// the server's 101 on a client (its cookies, its Server...).
+  virtual const http::fields& handshake_headers() const noexcept = 0;
   virtual const std::string& peer() const noexcept = 0;
   virtual bool closed() const noexcept = 0;
   /// Once closed: the code and reason `on_close` was given (the peer's
@@ -147,6 +151,17 @@ struct websocket_options {
   /// Origins allowed besides the server's own host (a browser page from
   /// another site gets 403). "*" allows any.
   std::vector<std::string> allowed_origins;
+  /// Tornado's check_origin: when set, it alone decides on a request with
+  /// an Origin (false: 403), instead of the same-host rule and
+  /// `allowed_origins`. Runs on the loop.
+  std::function<bool(std::string_view origin, const http::request&)>
+    check_origin;
+  /// Tornado's select_subprotocol: when set and the client offers any, it
+  /// picks one of them ("" for none) instead of `subprotocols`.
+  std::function<std::string(const std::vector<std::string>& offered)>
+    select_subprotocol;
+  /// Extra fields on the 101 (a cookie, say).
+  http::fields response_headers;
   std::uint64_t max_message = 16 * 1024 * 1024; ///< larger: close 1009
   /// A ping this long after the connection opened or the last pong. Zero:
   /// no pings.

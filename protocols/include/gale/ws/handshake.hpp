@@ -3,6 +3,7 @@
 #include <gale/http/fields.hpp>
 #include <gale/http/message.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -54,6 +55,18 @@ struct server_policy {
   /// Origins allowed besides the request's own host; "*" allows any.
   std::vector<std::string> allowed_origins;
   bool permessage_deflate = true;
+  /// Tornado's check_origin: when set, it alone decides on a request that
+  /// has an Origin (true: allowed; false: 403), instead of the same-host
+  /// rule and `allowed_origins`. A request without Origin is allowed.
+  std::function<bool(std::string_view origin, const http::request&)>
+    check_origin;
+  /// Tornado's select_subprotocol: when set and the client offers some,
+  /// it picks one of the offered (or "" for none) instead of
+  /// `subprotocols`; a name the client did not offer counts as none.
+  std::function<std::string(const std::vector<std::string>& offered)>
+    select_subprotocol;
+  /// Fields added to the 101 (cookies, a server name...).
+  http::fields response_headers;
 };
 
 /// The server's decision on an upgrade request.
