@@ -3,12 +3,15 @@
 //
 // Usage: http_server --port P [--host H] [--handler callback|coroutine|actor]
 //                    [--loops N] [--log-level LEVELS] [--access-log] [--gzip]
+//                    [--max-body-size N]
 //
 //   GET  /                      200 "Hello, world"
 //   POST /echo                  200, the request's body and Content-Type
 //   GET  /delay?ms=N            200 after N ms, blocking nothing
 //   GET  /stream?chunks=N&size=S  200, chunked: N chunks of S bytes
 //   GET  /text?kb=N             200, N KiB of compressible text/plain
+//   POST /upload                200 "received N": the body streamed to the
+//                               handler and discarded (413 over the limit)
 //   GET  /ws                    a WebSocket that echoes text and binary
 //   anything else               404 (405 for a known path, wrong method)
 //
@@ -17,7 +20,12 @@
 // --access-log writes a line per request to standard error
 // ("200 GET / (127.0.0.1) 0.12ms 12B"); --log-level sets gale's log levels
 // as GALE_LOG_LEVEL does ("info", "warning,access=info"); --gzip compresses
-// answers for clients that accept gzip (compress_response).
+// answers for clients that accept gzip (compress_response);
+// --max-body-size N sets the largest request body, /upload's included
+// (bytes, default 1048576).
+#include "http_server/routes.hpp"
+
+#include <gale/io/http_body.hpp>
 #include <gale/io/log.hpp>
 #include <gale/blocking.hpp>
 #include <gale/http/router.hpp>
@@ -35,6 +43,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <atomic>
@@ -43,6 +52,7 @@
 #include <future>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,146 +60,25 @@
 
 using namespace std::chrono_literals;
 using gale::http::response;
+using namespace http_example;
 
 namespace {
 
-// -- what the routes answer, the same in every style ----------------------
-
-enum class route { hello, echo, delay, stream, text };
-
-const gale::http::router<route>& routes() {
-  static const auto table = [] {
-    gale::http::router<route> r;
-    r.add("GET", "/", route::hello)
-      .add("POST", "/echo", route::echo)
-      .add("GET", "/delay", route::delay)
-      .add("GET", "/stream", route::stream)
-      .add("GET", "/text", route::text);
-    return r;
-  }();
-  return table;
-}
-
-response text(int status, std::string body) {
-  response res;
-  res.status = status;
-  res.headers.set("Content-Type", "text/plain");
-  res.body = std::move(body);
-  return res;
-}
-
-/// A query parameter as a number in [0, max], or nothing.
-std::optional<std::size_t> number(const gale::http::request& req,
-                                  std::string_view name, std::size_t max) {
-  auto [path, query] = gale::http::split_target(req.target);
-  for (auto& [key, value] : gale::http::parse_query(query)) {
-    if (key != name)
-      continue;
-    std::size_t n = 0;
-    auto [end, ec] =
-      std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc{} || end != value.data() + value.size() || n > max)
-      return std::nullopt;
-    return n;
-  }
-  return std::nullopt;
-}
-
-/// What a request asks for: a route with its parameters, or an answer
-/// (404, 405, 400) that needs no handler.
-struct decision {
-  std::optional<route> what;
-  response answer; ///< when `what` is empty
-  std::size_t ms = 0, chunks = 0, size = 0, kb = 0;
-};
-
-decision decide(const gale::http::request& req) {
-  decision d;
-  auto method = req.method == "HEAD" ? std::string{"GET"} : req.method;
-  auto found =
-    routes().find(method, gale::http::split_target(req.target).first);
-  if (!found.target) {
-    if (found.allowed.empty()) {
-      d.answer = gale::http::status_page(404);
-    } else {
-      d.answer = gale::http::status_page(405);
-      std::string allow;
-      for (auto& m : found.allowed)
-        allow += (allow.empty() ? "" : ", ") + m;
-      d.answer.headers.set("Allow", allow);
-    }
-    return d;
-  }
-  d.what = *found.target;
-  if (d.what == route::delay) {
-    auto ms = number(req, "ms", 600'000);
-    if (!ms)
-      return decision{{}, text(400, "ms must be 0..600000\n")};
-    d.ms = *ms;
-  } else if (d.what == route::stream) {
-    auto chunks = number(req, "chunks", 1'000'000);
-    auto size = number(req, "size", 1024 * 1024);
-    if (!chunks || !size || *size == 0)
-      return decision{{}, text(400, "chunks 0..1000000, size 1..1048576\n")};
-    d.chunks = *chunks;
-    d.size = *size;
-  } else if (d.what == route::text) {
-    auto kb = number(req, "kb", 64 * 1024);
-    if (!kb)
-      return decision{{}, text(400, "kb must be 0..65536\n")};
-    d.kb = *kb;
-  }
-  return d;
-}
-
-response hello() {
-  return text(200, "Hello, world");
-}
-
-response echo(const gale::http::request& req) {
-  response res;
-  const auto* type = req.headers.find("Content-Type");
-  res.headers.set("Content-Type", type ? *type : "application/octet-stream");
-  res.body = req.body;
-  return res;
-}
-
-/// A MiB of words that compresses as prose does (about 4:1 with gzip),
-/// the same on every run; made once, read by every loop.
-const std::string& prose() {
-  static const std::string text = [] {
-    static constexpr std::string_view words[] = {
-      "the",   "quick", "brown",  "fox",  "jumps", "over", "a",     "lazy",
-      "dog",   "while", "gale's", "loop", "waits", "on",   "every", "socket",
-      "async", "reply", "stream", "of",   "bytes", "and",  "an",    "actor"};
-    std::string s;
-    for (std::uint32_t state = 1; s.size() < 1024 * 1024;) {
-      state = state * 1103515245u + 12345u;
-      s += words[(state >> 16) % std::size(words)];
-      s += (state >> 8) % 13 == 0 ? ".\n" : " ";
-    }
-    s.resize(1024 * 1024);
-    return s;
-  }();
-  return text;
-}
-
-/// `kb` KiB of that prose (repeated beyond a MiB).
-response some_text(std::size_t kb) {
-  std::string body;
-  body.reserve(kb * 1024);
-  while (body.size() < kb * 1024)
-    body.append(prose(), 0, kb * 1024 - body.size());
-  return text(200, std::move(body));
-}
-
-response stream_head() {
-  response head;
-  head.headers.set("Content-Type", "application/octet-stream");
-  return head;
-}
-
 // -- the callback style: runs on the loop ---------------------------------
+
+// [callback-upload]
+/// Counts a body as it streams in, keeping none of it: the next piece is
+/// read only once this one is counted.
+void count_upload(gale::io::exchange_ptr x, std::uint64_t received) {
+  x->read_body([x, received](std::error_code ec, std::string piece) {
+    if (ec)
+      return; // answered already (413, 408, 400), or the client left
+    if (piece.empty())
+      return x->respond(uploaded(received));
+    count_upload(x, received + piece.size());
+  });
+}
+// [end]
 
 // [callback-handler]
 void callback_handler(gale::io::exchange_ptr x) {
@@ -200,6 +89,7 @@ void callback_handler(gale::io::exchange_ptr x) {
   case route::hello: return x->respond(hello());
   case route::echo: return x->respond(echo(x->request()));
   case route::text: return x->respond(some_text(d.kb));
+  case route::upload: return count_upload(x, 0);
   case route::delay:
     gale::io::call_later(x->executor(), std::chrono::milliseconds{d.ms},
                          [x] { x->respond(hello()); });
@@ -224,6 +114,18 @@ asio::awaitable<response> coroutine_handler(gale::io::exchange_ptr x) {
   case route::hello: co_return hello();
   case route::echo: co_return echo(x->request());
   case route::text: co_return some_text(d.kb);
+  case route::upload: {
+    std::uint64_t received = 0;
+    for (;;) {
+      auto [ec, piece] = co_await gale::io::async_read_body(
+        x, asio::experimental::as_tuple(asio::use_awaitable));
+      if (ec)
+        co_return response{}; // answered already, or the client left
+      if (piece.empty())
+        co_return uploaded(received);
+      received += piece.size();
+    }
+  }
   case route::delay: {
     asio::steady_timer timer{x->executor(), std::chrono::milliseconds{d.ms}};
     co_await timer.async_wait(asio::use_awaitable);
@@ -249,6 +151,9 @@ using delay_done_atom = caf::atom_constant<caf::atom("delaydone")>;
 struct handler_state {
   std::map<std::uint64_t, caf::response_promise> waiting;
   std::uint64_t next = 0;
+  /// Streamed uploads by id: their promise and the bytes counted so far.
+  std::map<std::uint64_t, std::pair<caf::response_promise, std::uint64_t>>
+    uploads;
 };
 
 // [actor-handler]
@@ -265,6 +170,7 @@ caf::behavior handler_actor(caf::stateful_actor<handler_state>* self) {
       case route::hello: rp.deliver(hello()); break;
       case route::echo: rp.deliver(echo(req)); break;
       case route::text: rp.deliver(some_text(d.kb)); break;
+      case route::upload: break; // streamed: never buffered
       case route::delay: {
         auto id = self->state.next++;
         self->state.waiting.emplace(id, rp);
@@ -280,6 +186,30 @@ caf::behavior handler_actor(caf::stateful_actor<handler_state>* self) {
       }
       return rp;
     },
+    // [actor-upload]
+    [=](gale::http::streamed_request& req) {
+      auto rp = self->make_response_promise();
+      auto d = decide(req.head);
+      if (d.what == route::upload)
+        self->state.uploads.emplace(req.id, std::pair{rp, std::uint64_t{0}});
+      else
+        rp.deliver(d.what ? gale::http::status_page(404) : d.answer);
+      return rp;
+    },
+    [=](gale::http::request_body_piece& piece) {
+      auto i = self->state.uploads.find(piece.id);
+      if (i == self->state.uploads.end())
+        return; // answered already
+      auto& [rp, received] = i->second;
+      received += piece.bytes.size();
+      if (!piece.last)
+        return; // the reply asks for the next piece
+      // A failed body was answered by the server: this answer is ignored.
+      rp.deliver(piece.error.empty() ? uploaded(received)
+                                     : gale::http::status_page(500));
+      self->state.uploads.erase(i);
+    },
+    // [end]
     [=](delay_done_atom, std::uint64_t id) {
       auto i = self->state.waiting.find(id);
       if (i != self->state.waiting.end()) {
@@ -316,6 +246,7 @@ struct options {
   std::size_t loops = 1;
   bool access_log = false;
   bool gzip = false;
+  std::uint64_t max_body_size = 1024 * 1024;
 };
 
 std::optional<std::string> parse(int argc, char** argv, options& o) {
@@ -364,6 +295,11 @@ std::optional<std::string> parse(int argc, char** argv, options& o) {
       if (!n || *n == 0)
         return "--loops needs 1..256";
       o.loops = *n;
+    } else if (name == "--max-body-size") {
+      auto n = as_number(std::numeric_limits<unsigned long>::max());
+      if (!n)
+        return "--max-body-size needs a number of bytes";
+      o.max_body_size = *n;
     } else if (name == "--log-level") {
       if (!gale::io::log::set_levels(value))
         return "--log-level needs levels such as info or warning,access=info";
@@ -385,7 +321,8 @@ int main(int argc, char** argv) {
               << "\nusage: http_server --port P [--host H] "
                  "[--handler callback|coroutine|actor] [--loops N]\n"
                  "                   [--log-level LEVELS] [--access-log] "
-                 "[--gzip]\n";
+                 "[--gzip]\n"
+                 "                   [--max-body-size N]\n";
     return 2;
   }
   // A server holds a descriptor per connection: allow as many as we may.
@@ -427,6 +364,8 @@ int main(int argc, char** argv) {
     server_opts.reuse_port = opts.loops > 1;
     server_opts.access_log = opts.access_log;
     server_opts.compress_response = opts.gzip;
+    server_opts.max_body_size = opts.max_body_size;
+    server_opts.stream_request_body = streams_body;
     for (std::size_t i = 0; i < opts.loops; ++i) {
       loops.push_back(gale::spawn_io_actor(sys));
       // [serve]

@@ -46,6 +46,78 @@ int status_for_handler_error(std::error_code ec) {
   return 500;
 }
 
+/// Answers `x` with the handler actor's reply.
+auto answer_with_reply(io::exchange_ptr x,
+                       std::shared_ptr<asio::steady_timer> deadline) {
+  return [x, deadline](caf::error err, caf::message reply) {
+    asio::post(x->executor(), [deadline] { deadline->cancel(); });
+    if (!err && reply.match_elements<response>()) {
+      x->respond(std::move(reply.get_mutable_as<response>(0)));
+    } else if (!err && reply.match_elements<streamed_response>()) {
+      auto& s = reply.get_mutable_as<streamed_response>(0);
+      x->begin(std::move(s.head));
+      write_pieces(x, std::move(s.pieces));
+    } else {
+      if (!err && reply.match_elements<caf::error>())
+        err = reply.get_as<caf::error>(0);
+      auto ec = err ? to_error_code(err)
+                    : make_error_code(gale::errc::unexpected_reply);
+      x->respond(status_page(status_for_handler_error(ec)));
+    }
+  };
+}
+
+/// Request `id` not answered within `timeout` is cancelled (its answer:
+/// 504). The timer is on the server's loop, not the requester's: a
+/// requester deadline wakes CAF's clock thread for every request.
+void arm_deadline(const std::shared_ptr<asio::steady_timer>& deadline,
+                  std::chrono::milliseconds timeout,
+                  const std::shared_ptr<requester>& req, std::uint64_t id) {
+  deadline->expires_after(timeout);
+  deadline->async_wait(
+    [deadline, id, weak = std::weak_ptr<requester>{req}](std::error_code ec) {
+      if (ec)
+        return; // answered in time
+      if (auto r = weak.lock())
+        r->cancel(id);
+    });
+}
+
+/// A streamed body to the handler actor, piece by piece: the next piece is
+/// read once the actor replied to the one before.
+struct body_relay : std::enable_shared_from_this<body_relay> {
+  body_relay(std::shared_ptr<requester> r, caf::strong_actor_ptr d,
+             io::exchange_ptr e, std::uint64_t i, std::function<void()> f)
+    : req(std::move(r)), dest(std::move(d)), x(std::move(e)), id(i),
+      on_end(std::move(f)) {}
+
+  void next() {
+    x->read_body(
+      [self = shared_from_this()](std::error_code ec, std::string piece) {
+        self->forward(ec, std::move(piece));
+      });
+  }
+
+  void forward(std::error_code ec, std::string piece) {
+    bool last = ec || piece.empty();
+    request_body_piece msg{id, std::move(piece), last,
+                           ec ? ec.message() : std::string{}};
+    req->send(dest, caf::infinite, caf::make_message(std::move(msg)),
+              [self = shared_from_this(), last](caf::error err, caf::message) {
+                if (!err && !last)
+                  self->next();
+              });
+    if (last)
+      on_end();
+  }
+
+  std::shared_ptr<requester> req;
+  caf::strong_actor_ptr dest;
+  io::exchange_ptr x;
+  std::uint64_t id;
+  std::function<void()> on_end;
+};
+
 } // namespace
 
 void write_pieces(io::exchange_ptr x, std::vector<std::string> pieces) {
@@ -57,36 +129,28 @@ io::http_handler from_actor(std::shared_ptr<requester> req,
                             caf::actor handler_actor,
                             std::chrono::milliseconds timeout) {
   auto dest = caf::actor_cast<caf::strong_actor_ptr>(handler_actor);
-  return [req = std::move(req), dest, timeout](io::exchange_ptr x) {
-    // The deadline is a timer on the server's loop, not the requester's:
-    // a requester deadline wakes CAF's clock thread for every request.
+  auto ids = std::make_shared<std::atomic<std::uint64_t>>(0);
+  return [req = std::move(req), dest, timeout, ids](io::exchange_ptr x) {
     auto deadline = std::make_shared<asio::steady_timer>(x->executor());
-    auto id = req->send(
-      dest, caf::infinite, caf::make_message(x->request()),
-      [x, deadline](caf::error err, caf::message reply) {
-        asio::post(x->executor(), [deadline] { deadline->cancel(); });
-        if (!err && reply.match_elements<response>()) {
-          x->respond(std::move(reply.get_mutable_as<response>(0)));
-        } else if (!err && reply.match_elements<streamed_response>()) {
-          auto& s = reply.get_mutable_as<streamed_response>(0);
-          x->begin(std::move(s.head));
-          write_pieces(x, std::move(s.pieces));
-        } else {
-          if (!err && reply.match_elements<caf::error>())
-            err = reply.get_as<caf::error>(0);
-          auto ec = err ? to_error_code(err)
-                        : make_error_code(gale::errc::unexpected_reply);
-          x->respond(status_page(status_for_handler_error(ec)));
-        }
-      });
-    deadline->expires_after(timeout);
-    deadline->async_wait(
-      [x, id, weak = std::weak_ptr<requester>{req}](std::error_code ec) {
-        if (ec)
-          return; // answered in time
-        if (auto r = weak.lock())
-          r->cancel(id); // its handler answers 504
-      });
+    if (!x->body_streamed()) {
+      auto id = req->send(dest, caf::infinite, caf::make_message(x->request()),
+                          answer_with_reply(x, deadline));
+      return arm_deadline(deadline, timeout, req, id);
+    }
+    // The head first, then the pieces (CAF keeps one sender's messages in
+    // order); the deadline runs from the body's end.
+    auto stream_id = ids->fetch_add(1) + 1;
+    auto id =
+      req->send(dest, caf::infinite,
+                caf::make_message(streamed_request{stream_id, x->request()}),
+                answer_with_reply(x, deadline));
+    auto start_deadline = [x, deadline, timeout, req, id] {
+      asio::post(x->executor(),
+                 [=] { arm_deadline(deadline, timeout, req, id); });
+    };
+    std::make_shared<body_relay>(req, dest, x, stream_id,
+                                 std::move(start_deadline))
+      ->next();
   };
 }
 

@@ -11,6 +11,8 @@
 #include <gale/http/error.hpp>
 #include <gale/http/request_target.hpp>
 
+#include <limits>
+
 namespace gale::io::detail {
 
 namespace {
@@ -61,6 +63,9 @@ void server_connection::close() {
     return;
   closed_ = true;
   disarm();
+  if (body_timer_)
+    body_timer_->cancel();
+  streaming_.reset();
   stream_.close();
   for (auto& x : std::exchange(pipeline_, {}))
     x->abandon();
@@ -85,7 +90,9 @@ http::parser& server_connection::parser() {
   if (!in_) {
     http::parser_limits limits;
     limits.max_header_bytes = server_->opts.max_header_size;
-    limits.max_body = server_->opts.max_body_size;
+    // Each request's own limit is set once its head is in (a streamed
+    // body's by its handler): none for the head.
+    limits.max_body = std::numeric_limits<std::uint64_t>::max();
     in_ = std::make_unique<incoming_request>(
       incoming_request{http::parser{http::parser::role::request, limits}, {}});
   }
@@ -93,8 +100,10 @@ http::parser& server_connection::parser() {
 }
 
 void server_connection::read() {
-  if (reading_ || closed_ || closing_
-      || pipeline_.size() >= server_->opts.max_pipelined)
+  // A streamed body is read to its end whatever follows it.
+  if (reading_ || closed_
+      || (!streaming_
+          && (closing_ || pipeline_.size() >= server_->opts.max_pipelined)))
     return;
   reading_ = true;
   // Between requests a connection waits for readiness holding no buffer:
@@ -110,6 +119,8 @@ void server_connection::on_bytes(std::error_code ec, std::string_view bytes) {
   reading_ = false;
   if (closed_)
     return;
+  if (lingering_)
+    return ec ? close() : drop_rest();
   if (ec) // the peer is gone (or done sending: the stream ends with that)
     return close();
   parser().feed(bytes);
@@ -119,12 +130,16 @@ void server_connection::on_bytes(std::error_code ec, std::string_view bytes) {
 // Turns parsed bytes into exchanges, as far as the pipeline's depth allows;
 // flush() comes back here when answers went out.
 void server_connection::pump() {
-  if (pumping_ || closing_ || closed_)
+  if (pumping_ || closed_ || (closing_ && !streaming_))
     return;
   pumping_ = true;
   auto& p = parser();
   for (;;) {
-    if (pipeline_.size() >= server_->opts.max_pipelined)
+    if (streaming_ && !streaming_->body().waiting) {
+      pumping_ = false;
+      return pause_body(); // until its consumer reads on
+    }
+    if (!streaming_ && pipeline_.size() >= server_->opts.max_pipelined)
       break; // read on when answers went out
     auto event = p.next();
     if (event == http::parser_event::need_more) {
@@ -137,11 +152,17 @@ void server_connection::pump() {
     }
     if (event == http::parser_event::error) {
       pumping_ = false;
+      if (streaming_)
+        return body_failed(p.error(), http::status_for(p.error()));
       return fail(p.error());
     }
     if (event == http::parser_event::head) {
       if (!on_head())
         break; // refused: its answer is queued, nothing more is read
+    } else if (streaming_) {
+      feed_streamed_body(event);
+      if (closed_ || (!streaming_ && closing_))
+        break;
     } else if (event == http::parser_event::body) {
       in_->current.body += p.body();
     } else { // end
@@ -168,8 +189,18 @@ bool server_connection::on_head() {
     fail(ec);
     return false;
   }
-  if (current.version == 11 && pipeline_.empty() && !writing_
-      && p.headers().has_token("Expect", "100-continue"))
+  bool continue_owed = current.version == 11 && pipeline_.empty() && !writing_
+                       && p.headers().has_token("Expect", "100-continue");
+  const auto& streams = server_->opts.stream_request_body;
+  if (streams && !p.upgrade() && streams(current)) {
+    start_streamed_request(continue_owed);
+    return streaming_ != nullptr; // null: refused as its handler began
+  }
+  if (auto ec = p.limit_body(server_->opts.max_body_size)) {
+    fail(ec); // before any 100 Continue: the client need not send it
+    return false;
+  }
+  if (continue_owed)
     send_interim("HTTP/1.1 100 Continue\r\n\r\n");
   return true;
 }
@@ -177,14 +208,26 @@ bool server_connection::on_head() {
 void server_connection::on_request() {
   got_head_ = false;
   disarm(); // the body's deadline: the handler takes its own time
-  auto& p = in_->parser;
-  bool keep_alive = p.keep_alive() && !closing_ && !server_->opts.no_keep_alive;
-  if (!keep_alive)
-    closing_ = true;
   const auto& opts = server_->opts;
   if (opts.decompress_request)
     if (auto ec = decompress_body(in_->current, opts.max_body_size))
       return fail(ec);
+  auto x = make_exchange();
+  if (in_->parser.upgrade()) {
+    // The bytes after an upgrade request are not HTTP: nothing more is
+    // read until the handler accepted a WebSocket (or refused).
+    x->mark_upgrade_request();
+    closing_ = true;
+  }
+  run_handler(x);
+}
+
+server_connection::exchange_ptr server_connection::make_exchange() {
+  const auto& opts = server_->opts;
+  bool keep_alive =
+    in_->parser.keep_alive() && !closing_ && !opts.no_keep_alive;
+  if (!keep_alive)
+    closing_ = true;
   answer_compression coding;
   coding.vary = opts.compress_response;
   coding.gzip = coding.vary && http::accepts_gzip(in_->current.headers);
@@ -194,20 +237,17 @@ void server_connection::on_request() {
                                              std::move(in_->current), peer_,
                                              keep_alive, coding);
   in_->current = {};
-  const auto& forced = server_->opts.scheme;
   auto origin = believed_origin(
     address_of(peer_),
-    !forced.empty() ? forced : (stream_.secure() ? "https" : "http"),
-    x->request().headers, server_->opts.trusted_proxies);
+    !opts.scheme.empty() ? opts.scheme : (stream_.secure() ? "https" : "http"),
+    x->request().headers, opts.trusted_proxies);
   x->set_origin(std::move(origin.ip), std::move(origin.scheme));
-  if (p.upgrade()) {
-    // The bytes after an upgrade request are not HTTP: nothing more is
-    // read until the handler accepted a WebSocket (or refused).
-    x->mark_upgrade_request();
-    closing_ = true;
-  }
-  if (server_->opts.access_log)
+  if (opts.access_log)
     x->log_access();
+  return x;
+}
+
+void server_connection::run_handler(const exchange_ptr& x) {
   pipeline_.push_back(x);
   try {
     server_->handler(x);
@@ -232,6 +272,7 @@ void server_connection::fail(std::error_code ec) {
 }
 
 void server_connection::refuse(int status) {
+  body_unread_ = got_head_; // the body may be on its way still
   got_head_ = false;
   closing_ = true;
   pipeline_.push_back(server_exchange::failure(server_->ex, status));
@@ -239,7 +280,11 @@ void server_connection::refuse(int status) {
 }
 
 void server_connection::body_timed_out() {
-  if (!closed_ && !closing_)
+  if (closed_)
+    return;
+  if (streaming_)
+    return body_failed(asio::error::timed_out, 408);
+  if (!closing_)
     refuse(408);
 }
 
@@ -296,8 +341,10 @@ void server_connection::send(std::string batch,
                         self->writing_ = false;
                         for (auto& cb : written)
                           cb();
-                        if (ec || last)
+                        if (ec)
                           return self->close();
+                        if (last)
+                          return self->close_after_last_answer();
                         self->flush();
                       });
 }
@@ -356,12 +403,6 @@ void server_connection::arm_header_timeout() {
     return;
   header_timer_armed_ = true;
   server_->arm(server_->header_deadlines, *this);
-}
-
-void server_connection::arm_body_timeout() {
-  header_timer_armed_ = false;
-  if (server_->opts.body_timeout.count() > 0)
-    server_->arm(server_->body_deadlines, *this);
 }
 
 void server_connection::arm_idle_timeout() {

@@ -101,6 +101,9 @@ public:
   void flush();
   /// The body stalled past body_timeout: 408, then the connection closes.
   void body_timed_out();
+  /// A streamed body's consumer waits for its next piece; `first` for its
+  /// first read, which fixes the body's limits.
+  void resume_body(bool first);
 
 private:
   using exchange_ptr = std::shared_ptr<server_exchange>;
@@ -111,6 +114,17 @@ private:
   /// The request's head is in: false when it was refused.
   bool on_head();
   void on_request();
+  /// The exchange for the request just parsed (its head, and its body
+  /// unless streamed).
+  exchange_ptr make_exchange();
+  /// Queues `x` for its answer and runs the handler on it.
+  void run_handler(const exchange_ptr& x);
+  // Streamed bodies (http_server_body.cpp).
+  void start_streamed_request(bool continue_owed);
+  /// The body piece, or end, the parser gave goes to the consumer.
+  void feed_streamed_body(http::parser_event event);
+  void body_failed(std::error_code ec, int status);
+  void pause_body();
   void fail(std::error_code ec);
   /// Answers `status` after the answers before it, then closes.
   void refuse(int status);
@@ -118,6 +132,11 @@ private:
   void send(std::string batch, std::vector<std::function<void()>> written,
             bool last);
   void after_answers();
+  /// The connection ends after its last answer; lingering first when the
+  /// client may still be sending a body nobody reads.
+  void close_after_last_answer();
+  /// While lingering: reads and drops what comes, until the client closes.
+  void drop_rest();
   void upgrade(std::string response_head,
                server_exchange::websocket_setup setup);
   void go_idle();
@@ -136,6 +155,13 @@ private:
     http::request current;
   };
   std::unique_ptr<incoming_request> in_;
+  /// The request whose body streams to its handler, while it does.
+  exchange_ptr streaming_;
+  /// A handler's own body timeout, unlike the server's (rarely made).
+  std::unique_ptr<asio::steady_timer> body_timer_;
+  bool continue_owed_ = false; ///< 100 Continue, at the first body read
+  bool body_unread_ = false;   ///< refused with its body unread
+  bool lingering_ = false;     ///< answered; dropping the client's rest
   // A vector, not a deque: an empty std::deque still holds a 512-byte
   // block, and most connections are idle most of the time.
   std::vector<exchange_ptr> pipeline_;

@@ -4,6 +4,7 @@
 
 #include <gale/http/serializer.hpp>
 #include <gale/io/log.hpp>
+#include <gale/io/stream_error.hpp>
 #include <gale/ws/handshake.hpp>
 
 #include <asio/dispatch.hpp>
@@ -105,6 +106,30 @@ void server_exchange::end() {
   });
 }
 
+void server_exchange::read_body(body_reader got) {
+  on_loop([got = std::move(got)](
+            server_exchange& x) mutable { x.start_body_read(std::move(got)); },
+          true);
+}
+
+void server_exchange::set_max_body_size(std::uint64_t max) {
+  on_loop(
+    [max](server_exchange& x) {
+      if (!x.body_.reading)
+        x.body_.max = max;
+    },
+    true);
+}
+
+void server_exchange::set_body_timeout(std::chrono::milliseconds timeout) {
+  on_loop(
+    [timeout](server_exchange& x) {
+      if (!x.body_.reading)
+        x.body_.timeout = timeout;
+    },
+    true);
+}
+
 void server_exchange::accept_websocket(websocket_handlers handlers,
                                        websocket_options options) {
   on_loop([handlers = std::move(handlers),
@@ -129,6 +154,12 @@ void server_exchange::abandon() {
   gone_ = true;
   out.clear();
   run_callbacks();
+  if (body_.streamed && !body_.done) {
+    body_.done = true;
+    body_.error = make_error_code(stream_errc::closed);
+    if (auto got = std::exchange(body_.waiting, nullptr))
+      got(body_.error, {});
+  }
   if (auto f = std::exchange(on_close_, nullptr))
     f();
 }
@@ -190,6 +221,8 @@ void server_exchange::prepare(http::response& res, bool head_only_body) {
   started_ = true;
   if (upgrade_request_)
     keep_alive_ = false; // an upgrade that was not accepted ends here
+  if (body_.streamed && !body_.done)
+    keep_alive_ = false; // the rest of the body is not read
   head_only_ = req_.method == "HEAD";
   if (auto c = conn_.lock(); c && c->last_before_shutdown(this))
     keep_alive_ = false; // the server is shutting down

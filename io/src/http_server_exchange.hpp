@@ -30,6 +30,20 @@ struct answer_compression {
   std::size_t min_size = 1024;
 };
 
+using body_reader = std::function<void(std::error_code, std::string)>;
+
+/// A request body read by the handler (streamed, or given whole).
+struct request_body {
+  bool streamed = false;
+  bool reading = false;  ///< the first read came: the limits are fixed
+  bool done = false;     ///< complete, or failed with `error`
+  bool given = false;    ///< a whole body went to a read
+  std::error_code error; ///< for every read after a failure
+  body_reader waiting;   ///< the read the next piece goes to
+  std::uint64_t max = 0;
+  std::chrono::milliseconds timeout{0};
+};
+
 class server_exchange final
   : public http_exchange,
     public std::enable_shared_from_this<server_exchange> {
@@ -58,6 +72,10 @@ public:
   void begin(http::response head) override;
   void write(std::string piece, std::function<void()> written) override;
   void end() override;
+  bool body_streamed() const noexcept override { return body_.streamed; }
+  void read_body(body_reader got) override;
+  void set_max_body_size(std::uint64_t max) override;
+  void set_body_timeout(std::chrono::milliseconds timeout) override;
   bool closed() const noexcept override { return gone_.load(); }
   void on_connection_close(std::function<void()> f) override;
   const asio::any_io_executor& executor() const noexcept override {
@@ -84,6 +102,21 @@ public:
   /// True once an answer has begun (a handler's exception can then only
   /// cut the connection).
   bool started() const noexcept { return started_; }
+
+  /// The body is streamed to the handler, within these limits unless the
+  /// handler sets its own.
+  void stream_body(std::uint64_t max, std::chrono::milliseconds timeout) {
+    body_.streamed = true;
+    body_.max = max;
+    body_.timeout = timeout;
+  }
+  const request_body& body() const noexcept { return body_; }
+  /// The streamed body's next piece, or its end, for the waiting read.
+  void give_body(std::string_view piece);
+  void end_body();
+  /// The body cannot be read: the read learns `ec`, the client `status`
+  /// unless an answer has begun; the connection ends after it.
+  void fail_body(std::error_code ec, int status);
 
   /// The connection went away: nothing more will be sent.
   void abandon();
@@ -122,6 +155,7 @@ private:
   /// A piece of a streamed body as it goes out: compressed, then framed.
   void append_piece(std::string_view piece, bool last);
   void handshake(websocket_handlers handlers, websocket_options options);
+  void start_body_read(body_reader got);
   /// The answer is complete: `finished_`, and its access log line.
   void finish();
 
@@ -147,6 +181,7 @@ private:
   std::chrono::steady_clock::time_point began_;
   std::unique_ptr<websocket_setup> websocket_;
   std::function<void()> on_close_;
+  request_body body_;
   answer_compression compression_;
   std::unique_ptr<http::gzip_encoder> encoder_; ///< a gzipped stream's
   std::atomic<bool> gone_{false};

@@ -29,7 +29,8 @@ constexpr std::size_t max_chunk_line = 4096;
 
 } // namespace
 
-parser::parser(role r, parser_limits limits) : role_(r), limits_(limits) {}
+parser::parser(role r, parser_limits limits)
+  : role_(r), limits_(limits), body_limit_(limits.max_body) {}
 
 void parser::feed(std::string_view bytes) {
   // Drop what is parsed once it is most of the buffer: amortized O(1).
@@ -237,13 +238,20 @@ parser_event parser::take_body(std::uint64_t max) {
   }
   auto n = static_cast<std::size_t>(std::min<std::uint64_t>(avail, max));
   body_bytes_ += n;
-  if (body_bytes_ > limits_.max_body)
+  if (body_bytes_ > body_limit_)
     return fail(errc::body_too_large);
   body_ = std::string_view{buffer_}.substr(pos_, n);
   pos_ += n;
   if (state_ != state::until_close)
     remaining_ -= n;
   return parser_event::body;
+}
+
+std::error_code parser::limit_body(std::uint64_t max) {
+  body_limit_ = max;
+  if (state_ != state::failed && content_length_ && *content_length_ > max)
+    fail(errc::body_too_large);
+  return error_;
 }
 
 bool parser::is_interim_response() const noexcept {
@@ -265,6 +273,7 @@ void parser::start_message() {
   remaining_ = 0;
   content_length_.reset();
   body_bytes_ = 0;
+  body_limit_ = limits_.max_body;
   header_bytes_ = 0;
   keep_alive_ = true;
   upgrade_ = false;
@@ -344,7 +353,7 @@ parser_event parser::next() {
       }
       if (i == 0 || !valid_chunk_ext(line.substr(i), false))
         return fail(errc::invalid_chunk_size);
-      if (size > limits_.max_body)
+      if (size > body_limit_ - body_bytes_)
         return fail(errc::body_too_large);
       remaining_ = size;
       state_ = size == 0 ? state::trailers : state::chunk_data;

@@ -21,6 +21,9 @@
 #include <gale/ws/codec.hpp>
 
 #include <atomic>
+#include <future>
+#include <map>
+#include <memory>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -261,4 +264,49 @@ TEST_CASE("async_write_piece resumes a coroutine on its own executor",
   CHECK(resumed_there == 3);
   guard.reset();
   foreign_thread.join();
+}
+
+TEST_CASE("actor handlers read streamed bodies piece by piece",
+          "[actors][http_server][request_body]") {
+  gale::io::http_server_options opts;
+  opts.max_body_size = 64;
+  opts.stream_request_body = [](const gale::http::request&) { return true; };
+  http_test_server srv{
+    [](gale::io::exchange_ptr x) { x->respond(text("unused")); }};
+  std::promise<std::string> failure;
+  auto handler = srv.system().spawn([&failure](caf::event_based_actor* self) {
+    auto uploads = std::make_shared<
+      std::map<std::uint64_t, std::pair<caf::response_promise, std::size_t>>>();
+    return caf::behavior{
+      [=](gale::http::streamed_request& req) {
+        auto rp = self->make_response_promise();
+        uploads->emplace(req.id, std::pair{rp, std::size_t{0}});
+        return rp;
+      },
+      [=, &failure](gale::http::request_body_piece& piece) {
+        auto& [rp, bytes] = uploads->at(piece.id);
+        bytes += piece.bytes.size();
+        if (!piece.last)
+          return;
+        if (!piece.error.empty())
+          failure.set_value(piece.error);
+        rp.deliver(text("received " + std::to_string(bytes)));
+        uploads->erase(piece.id);
+      }};
+  });
+  auto req = std::make_shared<gale::requester>(srv.system());
+  http_test_server actor_srv{gale::http::from_actor(req, handler, 2s), opts};
+  gale::io::http_request post;
+  post.url = "/up";
+  post.method = "POST";
+  post.raise_error = false;
+  post.body = std::string(40, 'a');
+  CHECK(actor_srv.fetch(post).body == "received 40");
+  post.body = std::string(100, 'b'); // over the limit: the server answers
+  CHECK(actor_srv.fetch(post).status == 413);
+  auto why = failure.get_future();
+  REQUIRE(why.wait_for(5s) == std::future_status::ready);
+  CHECK(why.get()
+        == make_error_code(gale::http::errc::body_too_large).message());
+  caf::anon_send_exit(handler, caf::exit_reason::kill);
 }

@@ -241,6 +241,8 @@ def main():
     access_log(bin_dir)
     for handler in ("callback", "coroutine", "actor"):
         gzip(bin_dir, handler)
+    for handler in ("callback", "coroutine", "actor"):
+        upload(bin_dir, handler)
     return summary()
 
 
@@ -282,6 +284,89 @@ def gzip(bin_dir, handler):
                   b"Accept-Encoding: gzip\r\nConnection: close\r\n\r\n")
         check(tag + "without --gzip nothing is compressed",
               b"Content-Encoding" not in out and len(out) > 4096, len(out))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+
+
+def peak_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def upload(bin_dir, handler):
+    """POST /upload streams the body to the handler, which counts and drops
+    it: curl with a length and chunked, Python's http.client in pieces; a
+    256 MiB upload leaves the server's memory as it was; over
+    --max-body-size it is 413, with or without Expect: 100-continue."""
+    import os
+    import tempfile
+    tag = "/upload %s: " % handler
+    p, port = start(bin_dir, handler, extra=["--max-body-size", "1073741824"])
+    url = "http://127.0.0.1:%d/upload" % port
+    try:
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(os.urandom(3 * 1024 * 1024 + 17))
+            f.flush()
+            code, out = curl("--data-binary", "@" + f.name, url)
+            check(tag + "curl, with a length", code == 0 and
+                  out == b"received 3145745", out)
+            code, out = curl("-H", "Transfer-Encoding: chunked",
+                             "--data-binary", "@" + f.name, url)
+            check(tag + "curl, chunked", code == 0 and
+                  out == b"received 3145745", out)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("POST", "/upload", body=(b"x" * 65536 for _ in range(40)))
+        r = c.getresponse()
+        check(tag + "http.client, chunked in pieces, then kept alive",
+              r.status == 200 and r.read() == b"received 2621440")
+        c.request("POST", "/upload", body=b"")
+        r = c.getresponse()
+        check(tag + "an empty body", r.status == 200 and
+              r.read() == b"received 0")
+        c.close()
+        before = peak_rss_kib(p.pid)
+        size = 256 * 1024 * 1024
+        zeros = subprocess.Popen(["head", "-c", str(size), "/dev/zero"],
+                                 stdout=subprocess.PIPE)
+        up = subprocess.run(["curl", "-s", "-S", "-X", "POST", "-T", "-",
+                             url], stdin=zeros.stdout, capture_output=True,
+                            timeout=120)
+        zeros.wait()
+        grew = peak_rss_kib(p.pid) - before
+        check(tag + "256 MiB from a pipe: counted, memory bounded",
+              up.stdout == b"received %d" % size and grew < 16 * 1024,
+              (up.stdout, grew))
+        out = raw(port, b"GET /upload HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        check(tag + "GET /upload is 405", out.startswith(b"HTTP/1.1 405 "))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+    p, port = start(bin_dir, handler)  # the default limit: 1 MiB
+    url = "http://127.0.0.1:%d/upload" % port
+    try:
+        body = b"y" * (2 * 1024 * 1024)
+        r = subprocess.run(["curl", "-s", "-S", "-o", "/dev/null", "-w",
+                            "%{http_code}", "-H", "Expect: 100-continue",
+                            "--data-binary", "@-", url], input=body,
+                           capture_output=True, timeout=30)
+        check(tag + "over the limit with Expect: 413",
+              r.stdout == b"413", (r.stdout, r.stderr))
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            c.request("POST", "/upload", body=body)
+            r = c.getresponse()
+            status = r.status
+        except OSError as e:  # a reset would lose the answer
+            status = repr(e)
+        check(tag + "over the limit, the body sent anyway: 413", status == 413,
+              status)
+        code, out = curl(url.replace("/upload", "/"))
+        check(tag + "nothing else disturbed", out == b"Hello, world")
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)

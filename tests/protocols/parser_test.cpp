@@ -241,6 +241,51 @@ TEST_CASE("limits, each with its own error", "[protocols][parser]") {
   CHECK(gale::http::parser_limits::for_requests().max_body == 1024 * 1024);
 }
 
+TEST_CASE("limit_body sets one message's body limit once its head is in",
+          "[protocols][parser]") {
+  auto head_of = [](parser& p, const std::string& bytes) {
+    p.feed(bytes);
+    return p.next();
+  };
+  SECTION("a declared length over it fails at once") {
+    parser p{parser::role::request};
+    REQUIRE(head_of(p, "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n")
+            == parser_event::head);
+    CHECK(p.limit_body(10) == errc::body_too_large);
+    CHECK(p.next() == parser_event::error);
+  }
+  SECTION("a chunked body fails as it grows past it") {
+    parser p{parser::role::request};
+    REQUIRE(head_of(p, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                       "\r\n6\r\nabcdef\r\n6\r\nabcdef\r\n")
+            == parser_event::head);
+    CHECK_FALSE(p.limit_body(10));
+    CHECK(p.next() == parser_event::body);
+    CHECK(p.next() == parser_event::error);
+    CHECK(p.error() == errc::body_too_large);
+  }
+  SECTION("above the limits' own, for this message alone") {
+    gale::http::parser_limits small;
+    small.max_body = 4;
+    parser p{parser::role::request, small};
+    // The head's check uses the limits; a server that lets its handler
+    // decide parses heads without one (max_body at its largest).
+    small.max_body = UINT64_MAX;
+    parser open{parser::role::request, small};
+    REQUIRE(head_of(open, "POST / HTTP/1.1\r\nContent-Length: 8\r\n\r\n"
+                          "abcdefgh"
+                          "POST / HTTP/1.1\r\nContent-Length: 8\r\n\r\n")
+            == parser_event::head);
+    CHECK_FALSE(open.limit_body(8));
+    CHECK(open.next() == parser_event::body);
+    CHECK(open.next() == parser_event::end);
+    REQUIRE(open.next() == parser_event::head);
+    CHECK(open.limit_body(4) == errc::body_too_large); // the next: its own
+    CHECK(head_of(p, "POST / HTTP/1.1\r\nContent-Length: 8\r\n\r\n")
+          == parser_event::error);
+  }
+}
+
 TEST_CASE("the end of the connection", "[protocols][parser]") {
   SECTION("inside a message: truncated") {
     parser p{parser::role::request};

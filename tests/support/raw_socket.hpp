@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <cerrno>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace gale::test {
@@ -53,6 +54,20 @@ public:
         return; // the peer closed; reading tells the rest
       sent += static_cast<std::size_t>(n);
     }
+  }
+
+  /// Sends what the socket takes without waiting: how much of `bytes`
+  /// went (the rest waits for a reader that reads).
+  std::size_t send_some(std::string_view bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent,
+                      MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n <= 0)
+        break;
+      sent += static_cast<std::size_t>(n);
+    }
+    return sent;
   }
 
   /// Reads until `marker` appears, the peer closes, or the timeout.

@@ -66,6 +66,39 @@ typename Inspector::result_type inspect(Inspector& f, streamed_response& x) {
            x.pieces);
 }
 
+/// A request whose body streams to a handler actor
+/// (`io::http_server_options::stream_request_body`): its head, with an
+/// empty body, and the id its body's pieces carry. The reply (an
+/// `http::response` or `streamed_response`) is the answer.
+struct streamed_request {
+  std::uint64_t id = 0;
+  request head;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, streamed_request& x) {
+  return f(caf::meta::type_name("gale::http::streamed_request"), x.id, x.head);
+}
+
+/// A piece of a streamed request's body, sent as a request: the next piece
+/// comes once the actor replied (with anything, or nothing from a handler
+/// returning void), so a busy actor slows the client. `last` ends the
+/// body: it is complete when `error` is empty, else it failed (the server
+/// has answered, 413, 408 or 400, or the client is gone) and `error` says
+/// why.
+struct request_body_piece {
+  std::uint64_t id = 0;
+  std::string bytes;
+  bool last = false;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_body_piece& x) {
+  return f(caf::meta::type_name("gale::http::request_body_piece"), x.id,
+           x.bytes, x.last, x.error);
+}
+
 } // namespace gale::http
 
 namespace gale::io {

@@ -74,6 +74,13 @@ struct http_server_options {
   /// Content-Length); `max_body_size` holds after decoding (413), a corrupt
   /// body gets 400.
   bool decompress_request = false;
+  /// Tornado's stream_request_body: for a request this says yes to (given
+  /// its head, on the loop; never for an upgrade), the handler runs as soon
+  /// as the head is in, with an empty body, and reads the body itself
+  /// piece by piece as it arrives (`http_exchange::read_body`,
+  /// `io::async_read_body`), setting its own limits first if it likes.
+  /// Streamed bodies arrive as sent (`decompress_request` leaves them be).
+  std::function<bool(const http::request& head)> stream_request_body;
   /// A line per answered request on the access channel (`gale::io::log`):
   /// "200 GET /x (10.0.0.1) 1.52ms 12B" — status, method, target, client,
   /// time from the request's end to its answer's, body bytes — at level
@@ -220,6 +227,37 @@ public:
   /// Ends a streamed answer.
   virtual void end() = 0;
 
+  /// True when the body is streamed to the handler (see
+  /// `http_server_options::stream_request_body`); `request().body` is then
+  /// empty.
+  virtual bool body_streamed() const noexcept = 0;
+
+  /// Reads the next piece of the body: `got(ec, piece)` runs once on the
+  /// loop (it may run inside this call) with the bytes that came, an empty
+  /// piece once the body is complete. Until the next call no more of the
+  /// body is read from the client: a slow consumer slows the client, and
+  /// memory stays bounded whatever the body's size. A body that is not
+  /// streamed comes whole in the first piece. One read at a time (a second
+  /// fails with `stream_errc::already_reading`). Errors, after which the
+  /// server has answered if the handler had not (its answer is then
+  /// ignored) and the connection closes: `http::errc::body_too_large`
+  /// (413), `asio::error::timed_out` (no body byte for the body timeout,
+  /// 408), the parser's error for a malformed body (400);
+  /// `stream_errc::closed` when the connection is gone. Answering before
+  /// the body is read in full is allowed: the connection then closes
+  /// after the answer.
+  virtual void
+  read_body(std::function<void(std::error_code ec, std::string piece)> got) = 0;
+
+  /// For a streamed body, before its first `read_body` (later calls change
+  /// nothing): its own limit (`max_body_size` otherwise; a declared
+  /// Content-Length above it is refused before any of the body is read, and
+  /// a client that sent Expect: 100-continue is told 413 instead of 100) and
+  /// its own body timeout (zero: none). Tornado's set_max_body_size and
+  /// set_body_timeout.
+  virtual void set_max_body_size(std::uint64_t max) = 0;
+  virtual void set_body_timeout(std::chrono::milliseconds timeout) = 0;
+
   /// True once the connection is gone: the answer would reach nobody.
   virtual bool closed() const noexcept = 0;
 
@@ -244,7 +282,9 @@ public:
 using exchange_ptr = std::shared_ptr<http_exchange>;
 
 /// Runs on the loop thread for every complete request (body buffered up
-/// to max_body_size); it answers now or later, from any thread. An
+/// to max_body_size), or once the head is in for a request whose body is
+/// streamed (`stream_request_body`); it answers now or later, from any
+/// thread. An
 /// exception escaping it is reported (`set_unhandled_handler`) and
 /// answered with 500; an answer it had given in full stands, one it had
 /// begun ends the connection.

@@ -107,6 +107,12 @@ public:
 
   std::error_code error() const noexcept { return error_; }
 
+  /// From the head event until the message's end: its body may hold at
+  /// most `max` bytes instead of the limits' `max_body` (a server whose
+  /// handler decides per request). A declared Content-Length above it is
+  /// `body_too_large` at once, and the parser stays failed.
+  std::error_code limit_body(std::uint64_t max);
+
   /// After an upgrade: the bytes that followed the message, unparsed.
   std::string_view remaining() const noexcept;
 
@@ -175,6 +181,7 @@ private:
   std::uint64_t remaining_ = 0;
   std::optional<std::uint64_t> content_length_;
   std::uint64_t body_bytes_ = 0;
+  std::uint64_t body_limit_ = 0; ///< this message's; see limit_body
   std::size_t header_bytes_ = 0;
   bool keep_alive_ = true;
   bool upgrade_ = false;
