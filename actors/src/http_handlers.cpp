@@ -100,7 +100,15 @@ struct body_relay : std::enable_shared_from_this<body_relay> {
 
   void forward(std::error_code ec, std::string piece) {
     bool last = ec || piece.empty();
-    request_body_piece msg{id, std::move(piece), last,
+    // Pieces gathered up to a batch: a message per network read would
+    // cost a round trip through the actor's mailbox each.
+    if (batch.empty())
+      batch = std::move(piece);
+    else
+      batch += piece;
+    if (!last && batch.size() < batch_size)
+      return next();
+    request_body_piece msg{id, std::exchange(batch, {}), last,
                            ec ? ec.message() : std::string{}};
     req->send(dest, caf::infinite, caf::make_message(std::move(msg)),
               [self = shared_from_this(), last](caf::error err, caf::message) {
@@ -116,6 +124,8 @@ struct body_relay : std::enable_shared_from_this<body_relay> {
   io::exchange_ptr x;
   std::uint64_t id;
   std::function<void()> on_end;
+  std::string batch;
+  static constexpr std::size_t batch_size = 256 * 1024;
 };
 
 } // namespace

@@ -107,12 +107,13 @@ void server_connection::read() {
     return;
   reading_ = true;
   // Between requests a connection waits for readiness holding no buffer:
-  // the next request rarely is there yet when the answer went out.
+  // the next request rarely is there yet when the answer went out. Inside
+  // a body (an upload) the rest is on its way: read at once.
   stream_.core()->read_view(
     [self = shared_from_this()](std::error_code ec, std::string_view bytes) {
       self->on_bytes(ec, bytes);
     },
-    true);
+    !got_head_);
 }
 
 void server_connection::on_bytes(std::error_code ec, std::string_view bytes) {
