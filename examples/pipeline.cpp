@@ -15,9 +15,11 @@
 // "info", "warning,access=info") and --access-log (a line per request the
 // generated site answers, on standard error).
 //
+// --help prints this usage and exits 0.
+//
 // Exit status: 0 when the crawl completed (pages that failed are counted
 // in the report), 1 when it could not (no worker reachable, all workers
-// lost), 2 for a usage error.
+// lost, not even the first page fetched), 2 for a usage error.
 #include "crawl/items.hpp"
 #include "crawl/site.hpp"
 #include "crawl/stages.hpp"
@@ -68,7 +70,16 @@ struct options {
   std::size_t concurrency = 32;
   std::vector<std::pair<std::string, std::uint16_t>> workers;
   bool access_log = false;
+  bool help = false;
 };
+
+constexpr const char* usage =
+  "usage: pipeline [--pages N] [--concurrency C] [--workers H:P,...]"
+  " [--host H]\n"
+  "       pipeline --url URL [--max-pages N] [--concurrency C]"
+  " [--workers H:P,...]\n"
+  "       pipeline --worker --port P [--host H]\n"
+  "       (each also takes --log-level LEVELS and --access-log)\n";
 
 std::optional<std::uint64_t> number(std::string_view text, std::uint64_t max) {
   std::uint64_t n = 0;
@@ -81,6 +92,10 @@ std::optional<std::uint64_t> number(std::string_view text, std::uint64_t max) {
 std::optional<std::string> parse(int argc, char** argv, options& o) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      o.help = true;
+      return std::nullopt;
+    }
     if (arg == "--worker") {
       o.worker = true;
       continue;
@@ -392,12 +407,12 @@ public:
     auto done = p.delivered;
     auto width = 30;
     auto filled = known ? static_cast<int>(width * done / known) : 0;
-    std::fprintf(stderr, "\r[%s%s] %llu/%llu pages, %zu workers%s",
+    std::fprintf(stderr, "\r[%s%s] %llu/%llu pages, %zu worker%s%s",
                  std::string(filled, '#').c_str(),
                  std::string(width - filled, '.').c_str(),
                  static_cast<unsigned long long>(done),
                  static_cast<unsigned long long>(known), p.workers,
-                 p.finished ? "\n" : "   ");
+                 p.workers == 1 ? "" : "s", p.finished ? "\n" : "   ");
     std::fflush(stderr);
   }
 
@@ -562,8 +577,15 @@ int run_coordinator(caf::actor_system& sys, const options& opts) {
     std::cout << "retried " << retried
               << " items in flight on workers that were lost\n";
   if (joined)
-    std::cout << "joined  " << joined
-              << " worker(s) during the crawl (new, or back after a loss)\n";
+    std::cout << "joined  " << joined << (joined == 1 ? " worker" : " workers")
+              << " during the crawl (new, or back after a loss)\n";
+  if (crawl.pages == 0) {
+    std::cerr << "pipeline: nothing could be crawled"
+              << (crawl.failed.empty() ? std::string{}
+                                       : " (" + crawl.failed.front() + ")")
+              << "\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -572,15 +594,12 @@ int run_coordinator(caf::actor_system& sys, const options& opts) {
 int main(int argc, char** argv) {
   options opts;
   if (auto problem = parse(argc, argv, opts)) {
-    std::cerr
-      << "pipeline: " << *problem
-      << "\nusage: pipeline [--pages N] [--concurrency C] [--workers H:P,...]"
-         " [--host H]\n"
-         "       pipeline --url URL [--max-pages N] [--concurrency C]"
-         " [--workers H:P,...]\n"
-         "       pipeline --worker --port P [--host H]\n"
-         "       (each also takes --log-level LEVELS and --access-log)\n";
+    std::cerr << "pipeline: " << *problem << "\n" << usage;
     return 2;
+  }
+  if (opts.help) {
+    std::cout << usage;
+    return 0;
   }
   caf::actor_system_config cfg;
   crawl::configure(cfg);

@@ -188,7 +188,7 @@ def main(bin_dir):
             # dial of it at the start failed and it joined later (seen
             # once on a loaded machine: "joined  2").
             check("the worker restarted on its address joined again",
-                  re.search(r"joined  [1-9]\d* worker\(s\)", out)
+                  re.search(r"joined  [1-9]\d* workers? ", out)
                   is not None, out + err)
         else:
             print("note: the crawl ended before the worker was back; its"
@@ -225,6 +225,20 @@ def main(bin_dir):
           logged.returncode == 0 and len(access) >= 20
           and any(re.search(r"\] 200 GET / \(127\.0\.0\.1\) [\d.]+ms \d+B$",
                             l) for l in access), logged.stderr[-2000:])
+    for args in (["--help"], ["-h"], ["--worker", "--help"]):
+        helped = subprocess.run([bin_dir + "/pipeline"] + args,
+                                capture_output=True, text=True, timeout=30)
+        check("%s: usage on standard output, exit 0" % " ".join(args),
+              helped.returncode == 0 and helped.stdout.startswith("usage:")
+              and "--worker" in helped.stdout, helped)
+    dead = free_port()
+    unreachable = subprocess.run(
+        [bin_dir + "/pipeline", "--url", "http://127.0.0.1:%d/" % dead],
+        capture_output=True, text=True, timeout=60)
+    check("a root that cannot be fetched: exit 1, saying why",
+          unreachable.returncode == 1
+          and "nothing could be crawled" in unreachable.stderr
+          and "pages   0" in unreachable.stdout, unreachable)
     for args in (["--log-level", "shouting"], ["--pages", "0"], ["--workers", "nohostport"],
                  ["--url", "ftp://example.com/"], ["--url", "not a url"],
                  ["--port", "1"], ["--worker", "--port", "1", "--url",
