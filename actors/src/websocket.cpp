@@ -78,7 +78,8 @@ actor_per_connection(std::function<caf::actor(io::websocket_ptr)> spawn) {
 io::websocket_handlers coroutine_per_connection(
   std::function<asio::awaitable<void>(io::websocket_ptr,
                                       std::shared_ptr<websocket_inbox>)>
-    body) {
+    body,
+  std::size_t inbox_size) {
   struct table {
     std::mutex mutex;
     std::unordered_map<const io::websocket*, std::shared_ptr<websocket_inbox>>
@@ -92,8 +93,8 @@ io::websocket_handlers coroutine_per_connection(
   };
   auto t = std::make_shared<table>();
   io::websocket_handlers h;
-  h.on_open = [body = std::move(body), t](io::websocket_ptr ws) {
-    auto inbox = std::make_shared<websocket_inbox>();
+  h.on_open = [body = std::move(body), t, inbox_size](io::websocket_ptr ws) {
+    auto inbox = std::make_shared<websocket_inbox>(inbox_size);
     {
       std::lock_guard guard{t->mutex};
       t->inboxes[ws.get()] = inbox;
@@ -105,8 +106,17 @@ io::websocket_handlers coroutine_per_connection(
                    });
   };
   h.on_message = [t](io::websocket_ptr ws, std::string message, bool binary) {
-    if (auto inbox = t->find(ws))
-      inbox->push(websocket_event{std::move(message), binary, false, 0, {}});
+    auto inbox = t->find(ws);
+    if (!inbox)
+      return;
+    websocket_event event{std::move(message), binary, false, 0, {}};
+    // Only this loop pushes: the inbox can only shrink under us.
+    if (inbox->maxsize() == 0 || inbox->size() < inbox->maxsize())
+      return inbox->push(std::move(event));
+    // Full: this message waits for room, and reading pauses until then.
+    ws->pause_reading();
+    inbox->async_push(std::move(event),
+                      [ws](std::error_code) { ws->resume_reading(); });
   };
   h.on_close = [t](io::websocket_ptr ws, std::uint16_t code,
                    std::string reason) {
@@ -119,7 +129,9 @@ io::websocket_handlers coroutine_per_connection(
       inbox = std::move(i->second);
       t->inboxes.erase(i);
     }
-    inbox->push(websocket_event{{}, false, true, code, std::move(reason)});
+    // Behind any message still waiting for room.
+    inbox->async_push(websocket_event{{}, false, true, code, std::move(reason)},
+                      [](std::error_code) {});
   };
   return h;
 }

@@ -123,9 +123,22 @@ void ws_connection::on_bytes(std::error_code ec, std::string_view bytes) {
   pump();
 }
 
+void ws_connection::pause_reading() {
+  on_loop([](ws_connection& c) { c.paused_ = true; });
+}
+
+void ws_connection::resume_reading() {
+  on_loop([](ws_connection& c) {
+    if (std::exchange(c.paused_, false))
+      c.pump(); // what was read meanwhile, then reading on
+  });
+}
+
 void ws_connection::pump() {
+  if (paused_) // bytes read before the pause wait in the session
+    return flush();
   bool read_on = protocol_.pump(
-    shared_from_this(), handlers_, [this] { return !ended_; },
+    shared_from_this(), handlers_, [this] { return !ended_ && !paused_; },
     [this] { arm_ping(); }); // the next ping an interval after this pong
   if (ended_)
     return;

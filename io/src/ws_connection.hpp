@@ -51,6 +51,8 @@ public:
             std::function<void(std::error_code)> sent) override;
   void close(std::uint16_t code, std::string reason) override;
   void ping(std::string payload) override;
+  void pause_reading() override;
+  void resume_reading() override;
   /// Ends the connection without a closing handshake (on_close: 1006).
   void abort();
   /// On the loop: parks the stream's read when nothing came or went since
@@ -101,7 +103,8 @@ private:
   bool writing_ = false;
   bool open_ = false;
   bool ended_ = false;
-  bool active_ = true; ///< traffic since the last release_if_idle
+  bool paused_ = false; ///< pause_reading: no delivery, no reading
+  bool active_ = true;  ///< traffic since the last release_if_idle
   std::atomic<bool> gone_{false};
   /// What on_close was told, for close_code() from any thread.
   mutable std::mutex end_mutex_;

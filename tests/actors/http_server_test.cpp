@@ -310,3 +310,40 @@ TEST_CASE("actor handlers read streamed bodies piece by piece",
         == make_error_code(gale::http::errc::body_too_large).message());
   caf::anon_send_exit(handler, caf::exit_reason::kill);
 }
+
+TEST_CASE("a coroutine's full inbox pauses reading: nothing lost, memory "
+          "bounded",
+          "[actors][http_server][ws]") {
+  std::atomic<std::size_t> most{0}, got{0};
+  std::atomic<bool> in_order{true};
+  http_test_server srv{[&](gale::io::exchange_ptr x) {
+    x->accept_websocket(gale::http::coroutine_per_connection(
+      [&](gale::io::websocket_ptr ws,
+          std::shared_ptr<gale::http::websocket_inbox> inbox)
+        -> asio::awaitable<void> {
+        ws->send_text("ready");
+        asio::steady_timer busy{ws->executor(), 300ms}; // the sender runs on
+        co_await busy.async_wait(asio::use_awaitable);
+        for (;;) {
+          most = std::max<std::size_t>(most, inbox->size());
+          auto e = co_await inbox->async_pop(asio::use_awaitable);
+          if (e.closed)
+            break;
+          if (e.message != std::to_string(got))
+            in_order = false;
+          if (++got == 200)
+            ws->send_text("all");
+        }
+      },
+      4));
+  }};
+  ws_client c{srv.port()};
+  CHECK(c.receive() == "ready");
+  for (int i = 0; i < 200; ++i)
+    c.send(std::to_string(i));
+  CHECK(c.receive() == "all");
+  CHECK(got == 200);
+  CHECK(in_order);
+  CHECK(most <= 4);
+  CHECK(most >= 3); // it did fill up while the coroutine was busy
+}

@@ -53,11 +53,16 @@ using websocket_inbox = queue<websocket_event>;
 /// A coroutine per connection, on the connection's loop: `body(socket,
 /// inbox)` starts when the connection opens and reads what arrives with
 /// `co_await inbox->async_pop(asio::use_awaitable)`; it answers through
-/// `socket`. Its exceptions close the connection with 1011.
+/// `socket`. Its exceptions close the connection with 1011. The inbox
+/// holds at most `inbox_size` messages: while it is full the connection
+/// reads nothing more (`websocket::pause_reading`), so a sender faster than
+/// the coroutine waits instead of growing the server's memory; the
+/// closing event always gets in.
 io::websocket_handlers coroutine_per_connection(
   std::function<asio::awaitable<void>(io::websocket_ptr,
                                       std::shared_ptr<websocket_inbox>)>
-    body);
+    body,
+  std::size_t inbox_size = 64);
 
 /// A set of WebSocket connections to send to at once (a chat room).
 /// Thread-safe; closed connections leave by themselves on the next send.

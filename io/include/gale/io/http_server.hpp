@@ -115,6 +115,13 @@ public:
   /// to `on_pong`. Throws std::invalid_argument for a payload over 125
   /// bytes, which the protocol forbids; nothing is sent once closing.
   virtual void ping(std::string payload = {}) = 0;
+  /// Flow control for a consumer slower than its peer: after
+  /// `pause_reading` no further message is delivered and nothing more is
+  /// read from the connection (the peer's sends wait in TCP), until
+  /// `resume_reading`. Pings are not answered meanwhile, so a pause longer
+  /// than the peer's ping timeout may cost the connection. Thread-safe.
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
   /// The subprotocol agreed on in the handshake, or "".
   virtual const std::string& subprotocol() const noexcept = 0;
   /// The other end's handshake fields: the client's request on a server,
