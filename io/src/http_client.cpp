@@ -112,6 +112,8 @@ std::size_t http_client::idle_connections() const {
 void http_client::start(
   http_request req, detail::completion<std::error_code, http::response> done) {
   auto slot = done.cancellation_slot();
+  if (core_->opts.defaults)
+    req = with_defaults(std::move(req), *core_->opts.defaults);
   auto f = std::make_shared<fetch>(
     core_->ex, std::move(req),
     [done = std::move(done)](std::error_code ec, http::response res,

@@ -30,6 +30,10 @@ void http_client::core::connect(const fetch_ptr& f) {
   auto port = via_proxy ? f->req.proxy_port : f->url.effective_port();
   connect_options c; // the fetch's own timers bound the connect
   c.timeout = std::chrono::hours{24};
+  c.family = f->req.allow_ipv6 ? address_family::any : address_family::v4;
+  c.source_address = f->req.source_address;
+  if (!via_proxy) // a proxy's name is not the fetch's host
+    c.hosts = opts.hostname_mapping;
   if (f->url.scheme == "https" && !tunnel)
     c.tls = tls_for(f);
   async_connect_stream(

@@ -2,6 +2,8 @@
 
 #include "http_client_core.hpp"
 
+#include <gale/http/date.hpp>
+
 namespace gale::io {
 
 using namespace detail;
@@ -31,6 +33,9 @@ std::error_code http_client::core::prepare(const fetch_ptr& f) {
     wire.headers.set("Host", u.authority());
   if (!wire.headers.contains("User-Agent") && !f->req.user_agent.empty())
     wire.headers.set("User-Agent", f->req.user_agent);
+  if (f->req.if_modified_since && !wire.headers.contains("If-Modified-Since"))
+    wire.headers.set("If-Modified-Since",
+                     http::format_http_date(*f->req.if_modified_since));
   if (f->req.decompress_response && !wire.headers.contains("Accept-Encoding"))
     wire.headers.set("Accept-Encoding", "gzip");
   if (!wire.headers.contains("Authorization")) {
@@ -75,7 +80,52 @@ std::string http_client::core::key_of(const fetch_ptr& f) const {
       " via " + f->req.proxy_host + ":" + std::to_string(f->req.proxy_port);
   if (u.scheme == "https")
     key += (f->req.validate_cert ? " verify " : " no-verify ") + f->req.ca_file;
+  if (!f->req.allow_ipv6)
+    key += " v4";
+  if (!f->req.source_address.empty())
+    key += " from " + f->req.source_address;
   return key;
+}
+
+namespace {
+
+template <class T>
+void fill(T& field, const T& fallback, const T& builtin) {
+  if (field == builtin)
+    field = fallback;
+}
+
+} // namespace
+
+http_request with_defaults(http_request req, const http_request& d) {
+  const http_request builtin;
+  for (const auto& [name, value] : d.headers)
+    if (!req.headers.contains(name))
+      req.headers.add(name, value);
+  fill(req.expect_100_continue, d.expect_100_continue,
+       builtin.expect_100_continue);
+  fill(req.connect_timeout, d.connect_timeout, builtin.connect_timeout);
+  fill(req.request_timeout, d.request_timeout, builtin.request_timeout);
+  fill(req.follow_redirects, d.follow_redirects, builtin.follow_redirects);
+  fill(req.max_redirects, d.max_redirects, builtin.max_redirects);
+  fill(req.decompress_response, d.decompress_response,
+       builtin.decompress_response);
+  fill(req.raise_error, d.raise_error, builtin.raise_error);
+  fill(req.max_body_size, d.max_body_size, builtin.max_body_size);
+  fill(req.max_header_size, d.max_header_size, builtin.max_header_size);
+  fill(req.auth_username, d.auth_username, builtin.auth_username);
+  fill(req.auth_password, d.auth_password, builtin.auth_password);
+  fill(req.user_agent, d.user_agent, builtin.user_agent);
+  fill(req.proxy_host, d.proxy_host, builtin.proxy_host);
+  fill(req.proxy_port, d.proxy_port, builtin.proxy_port);
+  fill(req.proxy_username, d.proxy_username, builtin.proxy_username);
+  fill(req.proxy_password, d.proxy_password, builtin.proxy_password);
+  fill(req.validate_cert, d.validate_cert, builtin.validate_cert);
+  fill(req.ca_file, d.ca_file, builtin.ca_file);
+  fill(req.allow_ipv6, d.allow_ipv6, builtin.allow_ipv6);
+  fill(req.source_address, d.source_address, builtin.source_address);
+  fill(req.if_modified_since, d.if_modified_since, builtin.if_modified_since);
+  return req;
 }
 
 void http_client::core::redirect(const fetch_ptr& f) {

@@ -1,5 +1,6 @@
 #include "gale/io/static_files.hpp"
 
+#include <gale/http/date.hpp>
 #include <gale/http/url.hpp>
 
 #include <charconv>
@@ -26,14 +27,9 @@ http::response status(int code) {
 
 /// An HTTP-date (RFC 9110 5.6.7) for a file time.
 std::string http_date(fs::file_time_type t) {
-  auto system = std::chrono::file_clock::to_sys(t);
-  auto secs = std::chrono::system_clock::to_time_t(
-    std::chrono::time_point_cast<std::chrono::system_clock::duration>(system));
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+  return http::format_http_date(
+    std::chrono::time_point_cast<std::chrono::system_clock::duration>(
+      std::chrono::file_clock::to_sys(t)));
 }
 
 /// The file a URL path names inside `root`, or nothing when it would

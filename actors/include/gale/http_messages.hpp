@@ -18,6 +18,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <string>
@@ -107,13 +108,29 @@ namespace gale::io {
 /// request sent to a remote HTTP client actor arrives without them.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_request& x) {
+  // The time travels as nanoseconds since the epoch, -1 for none.
+  std::int64_t modified_since = -1;
+  if constexpr (Inspector::reads_state)
+    if (x.if_modified_since)
+      modified_since = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         x.if_modified_since->time_since_epoch())
+                         .count();
+  auto restore = [&]() -> caf::error {
+    x.if_modified_since.reset();
+    if (modified_since >= 0)
+      x.if_modified_since = std::chrono::system_clock::time_point{
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds{modified_since})};
+    return caf::none;
+  };
   return f(caf::meta::type_name("gale::io::http_request"), x.url, x.method,
            x.headers, x.body, x.expect_100_continue, x.connect_timeout,
            x.request_timeout, x.follow_redirects, x.max_redirects,
            x.decompress_response, x.raise_error, x.max_body_size,
            x.max_header_size, x.auth_username, x.auth_password, x.user_agent,
            x.proxy_host, x.proxy_port, x.proxy_username, x.proxy_password,
-           x.validate_cert, x.ca_file);
+           x.validate_cert, x.ca_file, x.allow_ipv6, x.source_address,
+           modified_since, caf::meta::load_callback(restore));
 }
 
 } // namespace gale::io

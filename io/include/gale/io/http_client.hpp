@@ -3,6 +3,7 @@
 #include <gale/http/message.hpp>
 #include <gale/io/detail/completion.hpp>
 #include <gale/io/detail/unique_function.hpp>
+#include <gale/io/tcp_client.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -90,6 +92,16 @@ struct http_request {
   /// Trusted CA certificates (PEM); empty: the system's store.
   std::string ca_file;
 
+  /// False: IPv4 addresses only (Tornado's allow_ipv6).
+  bool allow_ipv6 = true;
+  /// The local address to connect from (Tornado's network_interface);
+  /// empty: any. Connections are pooled apart by it.
+  std::string source_address{};
+  /// Sends If-Modified-Since with this time (unless `headers` has one): a
+  /// server whose resource is no newer answers 304 (with `raise_error`, a
+  /// status error carrying the 304).
+  std::optional<std::chrono::system_clock::time_point> if_modified_since{};
+
   /// Called once with the final response's status and headers (no body)
   /// before any body piece; not for interim 1xx or followed redirects.
   std::function<void(const http::response& head)> header_callback;
@@ -110,7 +122,23 @@ struct http_client_options {
   std::size_t max_clients = 10;
   /// A kept-alive connection unused this long is closed.
   std::chrono::milliseconds idle_timeout{30'000};
+  /// Host names answered without DNS (Tornado's hostname_mapping, an
+  /// OverrideResolver): a name maps to the addresses to connect to, in
+  /// order (port 0: the URL's). The request still names the host (Host,
+  /// TLS's server name and certificate check): for tests, and for pinning a
+  /// name to an address.
+  host_mapping hostname_mapping{};
+  /// Tornado's defaults=: every fetch's field still at its built-in value
+  /// takes this request's value (see `with_defaults`).
+  std::optional<http_request> defaults{};
 };
+
+/// `req` with `defaults` filled in: each field equal to its built-in value
+/// (an `http_request{}`'s) takes the default's, and each of the default's
+/// headers the request lacks is added. The URL, method, body and
+/// callbacks are the request's own. (A field set explicitly to its
+/// built-in value cannot be told apart, and takes the default too.)
+http_request with_defaults(http_request req, const http_request& defaults);
 
 /// An asynchronous HTTP/1.1 client on one loop (Tornado's
 /// AsyncHTTPClient): connection pool per scheme, host and port with

@@ -1,0 +1,62 @@
+// gale's messages cross a process boundary whole: what the middleman's
+// serialization keeps of a fetch's request and a streamed body's pieces.
+
+#include "gale/type_ids.hpp"
+
+// g++ 12 at -O3 sees CAF 0.17's one-byte bool buffer in data_processor
+// copied past its end when inlined here (it is not: false -Warray-bounds
+// and -Wstringop-overread in CAF's header, not in gale's code).
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic ignored "-Warray-bounds"
+#  pragma GCC diagnostic ignored "-Wstringop-overread"
+#endif
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+namespace {
+
+template <class T>
+T round_trip(caf::actor_system& sys, T x) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  REQUIRE_FALSE(sink(x));
+  T back;
+  caf::binary_deserializer source{sys, buf};
+  REQUIRE_FALSE(source(back));
+  return back;
+}
+
+} // namespace
+
+TEST_CASE("an http_request's settings survive serialization",
+          "[actors][messages]") {
+  caf::actor_system_config cfg;
+  gale::configure(cfg);
+  caf::actor_system sys{cfg};
+  gale::io::http_request r;
+  r.url = "http://example.test/";
+  r.allow_ipv6 = false;
+  r.source_address = "127.0.0.2";
+  r.if_modified_since =
+    std::chrono::system_clock::time_point{std::chrono::seconds{784111777}};
+  auto back = round_trip(sys, r);
+  CHECK(back.url == r.url);
+  CHECK_FALSE(back.allow_ipv6);
+  CHECK(back.source_address == "127.0.0.2");
+  CHECK(back.if_modified_since == r.if_modified_since);
+  r.if_modified_since.reset();
+  CHECK_FALSE(round_trip(sys, r).if_modified_since);
+  gale::http::request_body_piece piece{7, "bytes", true, "why"};
+  auto p = round_trip(sys, piece);
+  CHECK(p.id == 7);
+  CHECK(p.bytes == "bytes");
+  CHECK(p.last);
+  CHECK(p.error == "why");
+}

@@ -1,0 +1,118 @@
+// The client's Tornado-style settings: hostname_mapping, defaults=,
+// if_modified_since, allow_ipv6 and the source address.
+
+#include "gale/io/http_client.hpp"
+
+#include "../support/scripted_server.hpp"
+#include "http_client_fixture.hpp"
+
+#include <gale/http/date.hpp>
+#include <gale/http/error.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <asio/ip/address.hpp>
+
+using namespace std::chrono_literals;
+using gale::io::http_request;
+using gale::test::client_fixture;
+using gale::test::reply_with;
+using gale::test::scripted_server;
+
+TEST_CASE("an HTTP-date is IMF-fixdate in GMT", "[io][http_client][options]") {
+  using namespace std::chrono;
+  CHECK(gale::http::format_http_date(system_clock::time_point{784111777s})
+        == "Sun, 06 Nov 1994 08:49:37 GMT");
+  CHECK(gale::http::format_http_date(system_clock::time_point{})
+        == "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+TEST_CASE("hostname_mapping answers a name without DNS; Host stays the name",
+          "[io][http_client][options]") {
+  scripted_server server{gale::test::answer_always(reply_with(200, "mapped"))};
+  gale::io::http_client_options opts;
+  opts.hostname_mapping["service.test"] = {
+    {asio::ip::make_address("127.0.0.1"), 0}}; // 0: the URL's port
+  client_fixture c{opts};
+  auto port = std::to_string(server.port());
+  auto [ec, res] = c.fetch("http://service.test:" + port + "/x");
+  REQUIRE_FALSE(ec);
+  CHECK(res.body == "mapped");
+  CHECK(*server.requests().at(0).headers.find("Host")
+        == "service.test:" + port);
+  // A name that is not mapped still goes to DNS (and fails here).
+  auto [unmapped, ignored] = c.fetch("http://other.invalid:" + port + "/");
+  CHECK(unmapped);
+}
+
+TEST_CASE("defaults fill what a request leaves at its built-in values",
+          "[io][http_client][options]") {
+  scripted_server server{gale::test::answer_always(reply_with(404, "no"))};
+  gale::io::http_client_options opts;
+  http_request d;
+  d.user_agent = "spider/2";
+  d.raise_error = false;
+  d.headers.set("X-Team", "crawl");
+  d.headers.set("Accept", "text/html");
+  opts.defaults = d;
+  client_fixture c{opts};
+  http_request own;
+  own.url = server.url("/a");
+  own.headers.set("Accept", "application/json");
+  auto [ec, res] = c.fetch(own);
+  CHECK_FALSE(ec); // raise_error from the defaults: a 404 is no error
+  CHECK(res.status == 404);
+  auto req = server.requests().at(0);
+  CHECK(*req.headers.find("User-Agent") == "spider/2");
+  CHECK(*req.headers.find("X-Team") == "crawl");
+  CHECK(*req.headers.find("Accept") == "application/json"); // its own
+  // with_defaults itself: the request's own values win.
+  http_request mine;
+  mine.url = "http://x/";
+  mine.user_agent = "mine";
+  mine.max_redirects = 1;
+  auto merged = gale::io::with_defaults(mine, d);
+  CHECK(merged.user_agent == "mine");
+  CHECK(merged.max_redirects == 1);
+  CHECK(merged.url == "http://x/");
+  CHECK_FALSE(merged.raise_error);
+}
+
+TEST_CASE("if_modified_since sends the date; a 304 is no body",
+          "[io][http_client][options]") {
+  scripted_server server{gale::test::answer_always(reply_with(304, ""))};
+  client_fixture c;
+  http_request r;
+  r.url = server.url("/cached");
+  r.if_modified_since = std::chrono::system_clock::time_point{784111777s};
+  r.raise_error = false;
+  auto [ec, res] = c.fetch(r);
+  REQUIRE_FALSE(ec);
+  CHECK(res.status == 304);
+  CHECK(*server.requests().at(0).headers.find("If-Modified-Since")
+        == "Sun, 06 Nov 1994 08:49:37 GMT");
+}
+
+TEST_CASE("allow_ipv6 false and a source address shape the connection",
+          "[io][http_client][options]") {
+  scripted_server server{gale::test::answer_always(reply_with(200, "v4"))};
+  client_fixture c;
+  http_request r;
+  r.url = server.url("/");
+  r.allow_ipv6 = false;
+  r.source_address = "127.0.0.1";
+  auto [ec, res] = c.fetch(r);
+  REQUIRE_FALSE(ec);
+  CHECK(res.body == "v4");
+  // Only IPv6 to connect to, and IPv6 refused: no address is left.
+  http_request v6;
+  v6.url = "http://[::1]:" + std::to_string(server.port()) + "/";
+  v6.allow_ipv6 = false;
+  auto [refused, ignored] = c.fetch(v6);
+  CHECK(refused);
+  // A source address this machine does not have cannot be bound.
+  http_request foreign = r;
+  foreign.source_address = "192.0.2.1";
+  auto [unbound, ignored2] = c.fetch(foreign);
+  CHECK(unbound);
+}
