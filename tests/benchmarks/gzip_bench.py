@@ -25,7 +25,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from http_server_bench import free_port, wait_port  # noqa: E402
+from peers import free_port, start_nginx as run_nginx  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -65,17 +65,8 @@ def start_nginx(tmp, port, level, core, text):
     pieces = [text[i:i + 4000] for i in range(0, len(text), 4000)]
     sets = "".join('set $t%d "%s";\n' % (i, p) for i, p in enumerate(pieces))
     body = "".join("$t%d" % i for i in range(len(pieces)))
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
+    return run_nginx(tmp, port, core, f"""
   keepalive_requests 10000000;
-  client_body_temp_path {tmp}/b; proxy_temp_path {tmp}/p;
-  fastcgi_temp_path {tmp}/f; uwsgi_temp_path {tmp}/u; scgi_temp_path {tmp}/s;
   gzip on; gzip_comp_level {level}; gzip_types text/plain;
   gzip_min_length 1024; gzip_vary on;
   server {{
@@ -84,15 +75,7 @@ http {{
       default_type text/plain;
 {sets}      return 200 "{body}";
     }}
-  }}
-}}
-""")
-    os.chmod(tmp, 0o755)
-    p = subprocess.Popen(["taskset", "-c", str(core), "nginx", "-p", tmp,
-                          "-c", conf, "-g", "daemon off;"])
-    wait_port(port)
-    worker = int(subprocess.check_output(["pgrep", "-P", str(p.pid)]).split()[0])
-    return p, worker, "/text"
+  }}""", events="worker_connections 4096;") + ("/text",)
 
 
 def wrk(port, path, connections, seconds, core):

@@ -21,12 +21,15 @@ import os
 import re
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
+from peers import free_port  # noqa: E402
 
 BODY = b"Hello, world"  # 12 bytes, as a hello-world server sends
 
@@ -81,47 +84,18 @@ IOLoop.current().run_sync(main)
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def start_nginx(tmp, port, core):
     os.makedirs(os.path.join(tmp, "www"))
     with open(os.path.join(tmp, "www", "index.html"), "wb") as f:
         f.write(BODY)
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
+    proc, _ = peers.start_nginx(tmp, port, core, f"""
   keepalive_requests 1000000;
-  client_body_temp_path {tmp}/b; proxy_temp_path {tmp}/p;
-  fastcgi_temp_path {tmp}/f; uwsgi_temp_path {tmp}/u; scgi_temp_path {tmp}/s;
   server {{
     listen 127.0.0.1:{port} backlog=4096;
     root {tmp}/www;
     location = / {{ default_type text/plain; try_files /index.html =404; }}
-  }}
-}}
-""")
-    os.chmod(tmp, 0o755)
-    proc = subprocess.Popen(["taskset", "-c", str(core), "nginx", "-p", tmp,
-                             "-c", conf, "-g", "daemon off;"])
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            return proc
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("nginx did not start")
-
+  }}""", events="worker_connections 4096;")
+    return proc
 
 def measure(cmd, core, parse_requests=None, stdin=None):
     """Runs cmd pinned to core; returns (seconds, cpu_seconds, output)."""

@@ -25,6 +25,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
+from peers import free_port, wait_port  # noqa: E402,F401
+
 TORNADO_SERVER = r"""
 import sys, tornado.ioloop, tornado.web
 class Hello(tornado.web.RequestHandler):
@@ -38,24 +42,6 @@ tornado.ioloop.IOLoop.current().start()
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port):
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("server did not start on %d" % port)
-
-
 def start_gale(binary, port, handler, core):
     p = subprocess.Popen(["taskset", "-c", str(core), binary, "--port",
                           str(port), "--handler", handler],
@@ -67,32 +53,14 @@ def start_gale(binary, port, handler, core):
 def start_nginx(tmp, port, core):
     # The same work as gale's: the answer comes from memory (no open, stat
     # or sendfile per request), no access log.
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-worker_rlimit_nofile 30000;
-events {{ worker_connections 30000; }}
-http {{
-  access_log off;
+    return peers.start_nginx(tmp, port, core, f"""
   keepalive_requests 10000000;
   keepalive_timeout 300s;
-  client_body_temp_path {tmp}/b; proxy_temp_path {tmp}/p;
-  fastcgi_temp_path {tmp}/f; uwsgi_temp_path {tmp}/u; scgi_temp_path {tmp}/s;
   server {{
     listen 127.0.0.1:{port} backlog=4096;
     location = / {{ default_type text/plain; return 200 "Hello, world"; }}
-  }}
-}}
-""")
-    os.chmod(tmp, 0o755)
-    p = subprocess.Popen(["taskset", "-c", str(core), "nginx", "-p", tmp,
-                          "-c", conf, "-g", "daemon off;"])
-    wait_port(port)
-    # The worker serves; the master only waits.
-    worker = int(subprocess.check_output(["pgrep", "-P", str(p.pid)]).split()[0])
-    return p, worker
+  }}""", top="worker_rlimit_nofile 30000;",
+                             events="worker_connections 30000;")
 
 
 def start_tornado(port, core):

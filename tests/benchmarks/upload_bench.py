@@ -25,7 +25,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from http_server_bench import free_port, wait_port  # noqa: E402
+from peers import free_port, start_nginx as run_nginx  # noqa: E402
 from gzip_bench import cpu_seconds  # noqa: E402
 
 
@@ -47,32 +47,15 @@ def start_gale(binary, port, handler, core):
 
 
 def start_nginx(tmp, port, core):
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
+    return run_nginx(tmp, port, core, f"""
   client_max_body_size 0;
-  client_body_temp_path {tmp}/b; proxy_temp_path {tmp}/p;
-  fastcgi_temp_path {tmp}/f; uwsgi_temp_path {tmp}/u; scgi_temp_path {tmp}/s;
   server {{
     listen 127.0.0.1:{port};
     location = /upload {{
       default_type text/plain;
       return 200 "discarded";
     }}
-  }}
-}}
-""")
-    os.chmod(tmp, 0o755)
-    p = subprocess.Popen(["taskset", "-c", str(core), "nginx", "-p", tmp,
-                          "-c", conf, "-g", "daemon off;"])
-    wait_port(port)
-    worker = int(subprocess.check_output(["pgrep", "-P", str(p.pid)]).split()[0])
-    return p, worker
+  }}""")
 
 
 def upload(port, path, core, pid, watch_rss):
