@@ -157,7 +157,8 @@ private:
   std::unique_ptr<incoming_request> in_;
   /// The request whose body streams to its handler, while it does.
   exchange_ptr streaming_;
-  /// A handler's own body timeout, unlike the server's (rarely made).
+  /// A handler's own body timeout, unlike the server's, or the end of
+  /// lingering after the last answer (rarely made).
   std::unique_ptr<asio::steady_timer> body_timer_;
   bool continue_owed_ = false; ///< 100 Continue, at the first body read
   bool body_unread_ = false;   ///< refused with its body unread

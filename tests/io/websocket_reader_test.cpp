@@ -14,11 +14,14 @@
 #include <catch2/catch.hpp>
 
 #include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 
 #include <atomic>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -131,4 +134,28 @@ TEST_CASE("read_message with futures; a second read at once is refused",
   auto after = reader->async_read_message(asio::use_future);
   CHECK_THROWS_AS(after.get(), std::system_error);
   ws.reset();
+}
+
+TEST_CASE("read_message: a reader that does not read pauses the connection",
+          "[io][ws][reader]") {
+  auto srv = sending(50);
+  gale::io::loop loop;
+  loop.start();
+  auto reader = std::make_shared<websocket_reader>(loop.executor(), 2);
+  auto ws =
+    gale::io::async_connect_websocket(loop.executor(), url(srv), {},
+                                      reader->handlers(), asio::use_future)
+      .get();
+  std::this_thread::sleep_for(200ms); // the server sent all 50 meanwhile
+  auto waiting = [&] {
+    std::promise<std::size_t> n;
+    asio::post(loop.executor(), [&] { n.set_value(reader->unread()); });
+    return n.get_future().get();
+  };
+  CHECK(waiting() == 2); // the rest waits in the socket, not here
+  for (int i = 0; i < 50; ++i)
+    CHECK(reader->async_read_message(asio::use_future).get().data
+          == std::to_string(i));
+  CHECK_THROWS_AS(reader->async_read_message(asio::use_future).get(),
+                  std::system_error);
 }

@@ -45,15 +45,18 @@ public:
   raw_socket(const raw_socket&) = delete;
   raw_socket& operator=(const raw_socket&) = delete;
 
-  void send(const std::string& bytes) {
+  /// Sends all of `bytes`; false when the peer closed (or reset) first,
+  /// reading then tells the rest.
+  bool send(const std::string& bytes) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {
       auto n =
         ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
       if (n <= 0)
-        return; // the peer closed; reading tells the rest
+        return false;
       sent += static_cast<std::size_t>(n);
     }
+    return true;
   }
 
   /// Sends what the socket takes without waiting: how much of `bytes`

@@ -44,8 +44,9 @@ io::http_handler from_coroutine(coroutine_handler handler);
 /// its reply: 503 when the actor is down, 504 when it does not answer
 /// within `timeout`, 500 for any other error. A request whose body is
 /// streamed (`io::http_server_options::stream_request_body`) arrives as a
-/// `streamed_request` and its body as `request_body_piece` requests, each
-/// sent once the actor replied to the one before (backpressure); the
+/// `streamed_request` and its body as `request_body_piece` requests (up
+/// to 256 KiB each), each sent once the actor replied to the one before
+/// (backpressure); the
 /// timeout then runs from the body's end, and the server's body limits
 /// apply.
 io::http_handler from_actor(std::shared_ptr<requester> req,

@@ -66,6 +66,8 @@ public:
 
   /// The connection, once open (null before). Read it on the loop.
   const websocket_ptr& socket() const noexcept { return ws_; }
+  /// Messages received and not read yet (at most `capacity`). On the loop.
+  std::size_t unread() const noexcept { return unread_.size(); }
 
 private:
   void start_read(detail::completion<std::error_code, websocket_message> done);
