@@ -298,7 +298,9 @@ void server_connection::send_interim(std::string bytes) {
 // -- writing ------------------------------------------------------------
 
 void server_connection::flush() {
-  if (closed_ || writing_)
+  // Lingering: everything is answered, only the client's rest is dropped
+  // (a late call from a handler must not cut that short).
+  if (closed_ || writing_ || lingering_)
     return;
   std::string batch;
   std::vector<std::function<void()>> written;
