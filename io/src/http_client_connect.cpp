@@ -59,6 +59,9 @@ tls_options http_client::core::tls_for(const fetch_ptr& f) {
   auto tls = tls_options::client(f->url.host);
   tls.verify_peer = f->req.validate_cert;
   tls.ca_file = f->req.ca_file;
+  tls.certificate_file = f->req.client_certificate_file;
+  tls.private_key_file = f->req.client_key_file;
+  tls.context = opts.tls_context;
   return detail::tls_context_cache::of(ex).with_context(std::move(tls));
 }
 

@@ -79,7 +79,8 @@ std::string http_client::core::key_of(const fetch_ptr& f) const {
     key +=
       " via " + f->req.proxy_host + ":" + std::to_string(f->req.proxy_port);
   if (u.scheme == "https")
-    key += (f->req.validate_cert ? " verify " : " no-verify ") + f->req.ca_file;
+    key += (f->req.validate_cert ? " verify " : " no-verify ") + f->req.ca_file
+           + " as " + f->req.client_certificate_file;
   if (!f->req.allow_ipv6)
     key += " v4";
   if (!f->req.source_address.empty())
@@ -122,6 +123,9 @@ http_request with_defaults(http_request req, const http_request& d) {
   fill(req.proxy_password, d.proxy_password, builtin.proxy_password);
   fill(req.validate_cert, d.validate_cert, builtin.validate_cert);
   fill(req.ca_file, d.ca_file, builtin.ca_file);
+  fill(req.client_certificate_file, d.client_certificate_file,
+       builtin.client_certificate_file);
+  fill(req.client_key_file, d.client_key_file, builtin.client_key_file);
   fill(req.allow_ipv6, d.allow_ipv6, builtin.allow_ipv6);
   fill(req.source_address, d.source_address, builtin.source_address);
   fill(req.if_modified_since, d.if_modified_since, builtin.if_modified_since);

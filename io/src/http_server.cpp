@@ -143,9 +143,12 @@ std::error_code http_server::listen() {
   t.reuse_port = o.reuse_port;
   t.backlog = 4096;
   t.max_connections = o.max_connections;
-  if (!o.tls_certificate_file.empty() || !o.tls_private_key_file.empty()) {
+  if (o.tls)
+    t.tls = o.tls;
+  else if (!o.tls_certificate_file.empty() || !o.tls_private_key_file.empty())
     t.tls =
       tls_options::server_with(o.tls_certificate_file, o.tls_private_key_file);
+  if (t.tls) {
     t.tls_handshake_timeout = o.header_timeout; // a slow handshake, too
     // TLS reads a record at a time: a waiting connection holds one record's
     // room, not a whole 64 KiB chunk.

@@ -50,7 +50,8 @@ std::string address_of(const std::string& peer) {
 
 server_connection::server_connection(std::shared_ptr<http_server::core> server,
                                      stream s)
-  : server_(std::move(server)), stream_(std::move(s)), peer_(stream_.peer()) {}
+  : server_(std::move(server)), stream_(std::move(s)), peer_(stream_.peer()),
+    client_subject_(stream_.peer_certificate_subject()) {}
 
 void server_connection::start() {
   stream_.set_nodelay(true);
@@ -243,6 +244,8 @@ server_connection::exchange_ptr server_connection::make_exchange() {
     !opts.scheme.empty() ? opts.scheme : (stream_.secure() ? "https" : "http"),
     x->request().headers, opts.trusted_proxies);
   x->set_origin(std::move(origin.ip), std::move(origin.scheme));
+  if (!client_subject_.empty())
+    x->set_client_certificate_subject(client_subject_);
   if (opts.access_log)
     x->log_access();
   return x;

@@ -147,7 +147,8 @@ private:
 
   std::shared_ptr<http_server::core> server_;
   stream stream_;
-  std::string peer_; ///< "ip:port"
+  std::string peer_;           ///< "ip:port"
+  std::string client_subject_; ///< the client's TLS certificate, if any
   /// What reading a request needs; only while one is on its way, so that
   /// an idle connection holds none of it.
   struct incoming_request {

@@ -67,6 +67,9 @@ public:
   const std::string& peer() const noexcept override { return peer_; }
   const std::string& remote_ip() const noexcept override { return remote_ip_; }
   const std::string& scheme() const noexcept override { return scheme_; }
+  const std::string& client_certificate_subject() const noexcept override {
+    return client_subject_;
+  }
 
   void respond(http::response res) override;
   void begin(http::response head) override;
@@ -90,6 +93,9 @@ public:
   void set_origin(std::string remote_ip, std::string scheme) {
     remote_ip_ = std::move(remote_ip);
     scheme_ = std::move(scheme);
+  }
+  void set_client_certificate_subject(std::string subject) {
+    client_subject_ = std::move(subject);
   }
   /// The request asked to switch protocols: unless a WebSocket is
   /// accepted, the connection ends after the answer.
@@ -167,6 +173,7 @@ private:
   std::string peer_;
   std::string remote_ip_;
   std::string scheme_ = "http";
+  std::string client_subject_;
   bool keep_alive_;
   bool started_ = false;
   bool streaming_ = false;

@@ -100,6 +100,10 @@ std::string stream::peer() const {
   return core() ? core()->peer() : "";
 }
 
+std::string stream::peer_certificate_subject() const {
+  return core() ? core()->peer_certificate_subject() : "";
+}
+
 bool stream::secure() const noexcept {
   return core() && core()->secure();
 }

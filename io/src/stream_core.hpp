@@ -115,6 +115,7 @@ public:
   void track_close(std::weak_ptr<close_tracker> tracker);
   std::error_code set_nodelay(bool on);
   std::string peer() const;
+  std::string peer_certificate_subject() const;
 
   bool closed() const noexcept {
     return closed_.load(std::memory_order_acquire);

@@ -7,7 +7,9 @@
 #include <asio/ssl/host_name_verification.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <openssl/bio.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <chrono>
 
@@ -101,6 +103,29 @@ void stream_core::start_tls(tls_options options,
                            }});
     });
   });
+}
+
+std::string stream_core::peer_certificate_subject() const {
+  SSL* ssl = nullptr;
+  using tcp_tls = std::unique_ptr<asio::ssl::stream<tcp_socket>>;
+  using unix_tls = std::unique_ptr<asio::ssl::stream<unix_socket>>;
+  if (auto* t = std::get_if<tcp_tls>(&transport_))
+    ssl = (*t)->native_handle();
+  else if (auto* u = std::get_if<unix_tls>(&transport_))
+    ssl = (*u)->native_handle();
+  X509* cert = ssl ? SSL_get1_peer_certificate(ssl) : nullptr;
+  if (!cert)
+    return {};
+  std::string subject;
+  if (BIO* out = BIO_new(BIO_s_mem())) {
+    X509_NAME_print_ex(out, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+    char* text = nullptr;
+    auto n = BIO_get_mem_data(out, &text);
+    subject.assign(text, static_cast<std::size_t>(n));
+    BIO_free(out);
+  }
+  X509_free(cert);
+  return subject;
 }
 
 void stream_core::on_handshake(std::error_code ec,

@@ -56,6 +56,7 @@ public:
       tls_ = *o.tls;
       tls_.server = true;
       tls_.context = make_tls_context(tls_, ec);
+      tls_.server_names.clear(); // in the context now: each stream reuses it
     }
     if (ec) {
       close_listeners();

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace gale::io::detail {
@@ -32,13 +33,14 @@ public:
   }
 
   /// `options` with its context filled in from the cache: one context per
-  /// (verification, CA file) for clients without a certificate of their
-  /// own. Others, and options that bring a context, pass unchanged.
+  /// (verification, CA file, client certificate and key) for clients.
+  /// Servers, and options that bring a context, pass unchanged.
   tls_options with_context(tls_options options) {
-    if (options.context || options.server || !options.certificate_file.empty())
+    if (options.context || options.server)
       return options;
     std::lock_guard lock{mutex_};
-    auto key = std::pair{options.verify_peer, options.ca_file};
+    auto key = std::tuple{options.verify_peer, options.ca_file,
+                          options.certificate_file, options.private_key_file};
     auto& ctx = contexts_[key];
     if (!ctx) {
       std::error_code ec;
@@ -56,8 +58,8 @@ public:
 
 private:
   std::mutex mutex_;
-  std::map<std::pair<bool, std::string>, std::shared_ptr<asio::ssl::context>>
-    contexts_;
+  using setting = std::tuple<bool, std::string, std::string, std::string>;
+  std::map<setting, std::shared_ptr<asio::ssl::context>> contexts_;
 };
 
 } // namespace gale::io::detail

@@ -58,6 +58,9 @@ public:
       auto tls = tls_options::client(url.host);
       tls.verify_peer = opts_.validate_cert;
       tls.ca_file = opts_.ca_file;
+      tls.certificate_file = opts_.client_certificate_file;
+      tls.private_key_file = opts_.client_key_file;
+      tls.context = opts_.tls_context;
       c.tls = detail::tls_context_cache::of(ex_).with_context(std::move(tls));
     }
     async_connect_stream(

@@ -21,14 +21,7 @@ using gale::test::code_of;
 
 namespace {
 
-struct temp_dir {
-  temp_dir() {
-    char name[] = "/tmp/gale-actor-tls-XXXXXX";
-    path = ::mkdtemp(name);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using gale::test::temp_dir;
 
 struct tls_fixture : gale::test::client_fixture {
   temp_dir dir;

@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/ssl/context.hpp>
 #include <asio/ssl/error.hpp>
 
 #include <future>
@@ -90,6 +91,40 @@ TEST_CASE("nginx over TLS: verification by default, a CA file, or none",
   http_request missing_ca = trusted;
   missing_ca.ca_file = "/nonexistent/ca.pem";
   CHECK(c.fetch(missing_ca).first);
+}
+
+TEST_CASE("nginx asking for a client certificate: mutual TLS",
+          "[io][http_client][nginx][tls]") {
+  gale::test::nginx_server nginx;
+  client_fixture c;
+  auto cert = nginx.client_certificate();
+  http_request req;
+  req.url = nginx.mtls_url();
+  req.ca_file = nginx.ca_file();
+  auto [ec, refused] = c.fetch(req);
+  CHECK(ec == gale::http::make_status_error(400)); // nginx: none was sent
+  CHECK(refused.status == 400);
+
+  req.client_certificate_file = cert.certificate;
+  req.client_key_file = cert.private_key;
+  auto [ec2, res] = c.fetch(req);
+  REQUIRE_FALSE(ec2);
+  CHECK(res.body == "CN=gale-client\n");
+
+  // The same certificate in a context of the caller's making.
+  auto ctx =
+    std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  ctx->load_verify_file(nginx.ca_file());
+  ctx->use_certificate_chain_file(cert.certificate);
+  ctx->use_private_key_file(cert.private_key, asio::ssl::context::pem);
+  gale::io::http_client_options with_ctx;
+  with_ctx.tls_context = ctx;
+  client_fixture own{with_ctx};
+  http_request bare;
+  bare.url = nginx.mtls_url();
+  auto [ec3, res3] = own.fetch(bare);
+  REQUIRE_FALSE(ec3);
+  CHECK(res3.body == "CN=gale-client\n");
 }
 
 TEST_CASE("https through an HTTP proxy's CONNECT tunnel",

@@ -18,14 +18,7 @@ namespace io = gale::io;
 
 namespace {
 
-struct temp_dir {
-  temp_dir() {
-    char name[] = "/tmp/gale-close-XXXXXX";
-    path = ::mkdtemp(name);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using gale::test::temp_dir;
 
 /// A TLS server on a loop, and the client options that trust it.
 struct tls_pair {

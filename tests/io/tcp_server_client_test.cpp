@@ -37,14 +37,7 @@ std::string echo_once(io::stream& s, const std::string& line) {
   return wait(s.async_read_until("\n", 0, asio::use_future));
 }
 
-struct temp_dir {
-  temp_dir() {
-    char name[] = "/tmp/gale-stream-XXXXXX";
-    path = ::mkdtemp(name);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using gale::test::temp_dir;
 
 } // namespace
 

@@ -49,11 +49,13 @@ public:
                                          | std::filesystem::perms::others_exec);
     http_port_ = closed_port();
     https_port_ = closed_port();
+    mtls_port_ = closed_port();
     std::filesystem::create_directories(dir_ / "www" / "sub");
     write(dir_ / "www" / "index.html", index_body());
     write(dir_ / "www" / "big.txt", big_body());
     write(dir_ / "www" / "sub" / "page.txt", "sub page\n");
     make_certificate(dir_);
+    make_certificate(dir_, "client-", "gale-client", "DNS:gale-client");
     write(dir_ / "nginx.conf", config());
     pid_ = fork();
     if (pid_ == 0) {
@@ -65,6 +67,7 @@ public:
     }
     wait_until_listening(http_port_);
     wait_until_listening(https_port_);
+    wait_until_listening(mtls_port_);
   }
 
   ~nginx_server() {
@@ -104,6 +107,17 @@ public:
 
   /// The PEM file that makes the server's certificate trusted.
   std::string ca_file() const { return (dir_ / "cert.pem").string(); }
+
+  /// A TLS port that asks for a client certificate (mutual TLS), trusting
+  /// `client_certificate()`'s alone; it answers with the client's subject
+  /// ("CN=gale-client"), 400 without a certificate.
+  std::string mtls_url(const std::string& path = "/") const {
+    return "https://localhost:" + std::to_string(mtls_port_) + path;
+  }
+  certificate_files client_certificate() const {
+    return {(dir_ / "client-cert.pem").string(),
+            (dir_ / "client-key.pem").string()};
+  }
 
 private:
   static void write(const std::filesystem::path& p, const std::string& text) {
@@ -160,6 +174,19 @@ private:
              "    location = /redirect { return 302 /sub/page.txt; }\n"
              "    location = /missing { return 404; }\n"
              "  }\n"
+             "  server {\n"
+             "    listen 127.0.0.1:"
+           + std::to_string(mtls_port_)
+           + " ssl;\n"
+             "    ssl_certificate "
+           + d + "/cert.pem;\n    ssl_certificate_key " + d
+           + "/key.pem;\n"
+             "    ssl_verify_client on;\n"
+             "    ssl_client_certificate "
+           + d
+           + "/client-cert.pem;\n"
+             "    location / { return 200 \"$ssl_client_s_dn\\n\"; }\n"
+             "  }\n"
              "}\n";
   }
 
@@ -183,6 +210,7 @@ private:
   std::filesystem::path dir_;
   std::uint16_t http_port_ = 0;
   std::uint16_t https_port_ = 0;
+  std::uint16_t mtls_port_ = 0;
   pid_t pid_ = -1;
 };
 

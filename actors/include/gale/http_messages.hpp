@@ -129,8 +129,9 @@ typename Inspector::result_type inspect(Inspector& f, http_request& x) {
            x.decompress_response, x.raise_error, x.max_body_size,
            x.max_header_size, x.auth_username, x.auth_password, x.user_agent,
            x.proxy_host, x.proxy_port, x.proxy_username, x.proxy_password,
-           x.validate_cert, x.ca_file, x.allow_ipv6, x.source_address,
-           modified_since, caf::meta::load_callback(restore));
+           x.validate_cert, x.ca_file, x.client_certificate_file,
+           x.client_key_file, x.allow_ipv6, x.source_address, modified_since,
+           caf::meta::load_callback(restore));
 }
 
 } // namespace gale::io

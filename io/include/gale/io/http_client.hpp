@@ -4,6 +4,7 @@
 #include <gale/io/detail/completion.hpp>
 #include <gale/io/detail/unique_function.hpp>
 #include <gale/io/tcp_client.hpp>
+#include <gale/io/tls.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
@@ -91,6 +92,11 @@ struct http_request {
   bool validate_cert = true;
   /// Trusted CA certificates (PEM); empty: the system's store.
   std::string ca_file;
+  /// Mutual TLS (Tornado's client_cert and client_key): a PEM certificate
+  /// chain and its key shown to a server that asks. Connections are pooled
+  /// apart by them.
+  std::string client_certificate_file{};
+  std::string client_key_file{};
 
   /// False: IPv4 addresses only (Tornado's allow_ipv6).
   bool allow_ipv6 = true;
@@ -131,6 +137,12 @@ struct http_client_options {
   /// Tornado's defaults=: every fetch's field still at its built-in value
   /// takes this request's value (see `with_defaults`).
   std::optional<http_request> defaults{};
+  /// An existing OpenSSL context for every https connection (protocol
+  /// versions, ciphers, its own CAs and client certificate); the
+  /// requests' `ca_file` and client certificate are then not read, while
+  /// `validate_cert` still says whether the server is checked. It stays in
+  /// this process: requests sent to a remote client actor use that one's.
+  std::shared_ptr<asio::ssl::context> tls_context{};
 };
 
 /// `req` with `defaults` filled in: each field equal to its built-in value

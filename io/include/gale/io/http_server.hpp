@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gale/http/message.hpp>
+#include <gale/io/tls.hpp>
 
 #include <asio/any_io_executor.hpp>
 
@@ -44,10 +45,16 @@ struct http_server_options {
   std::size_t max_connections = 10'000;
   /// Requests read ahead of their answers on one connection (pipelining).
   std::size_t max_pipelined = 16;
-  /// TLS: a PEM certificate chain and its private key. Both empty: plain
-  /// HTTP.
+  /// TLS: a PEM certificate chain and its private key. Both empty (and no
+  /// `tls`): plain HTTP.
   std::string tls_certificate_file;
   std::string tls_private_key_file;
+  /// The whole TLS setting, used instead of the two files when set: an
+  /// existing context (`tls_options::context`: protocol versions, ciphers),
+  /// client certificates (mutual TLS: `verify_peer` and `ca_file`; a
+  /// client without a valid one fails its handshake), a certificate per
+  /// host name (SNI: `server_names`). Its `server` flag is implied.
+  std::optional<tls_options> tls;
   /// Proxies (IP addresses) whose X-Real-IP, X-Forwarded-For and
   /// X-Forwarded-Proto are believed; empty: nobody's (the default).
   std::vector<std::string> trusted_proxies;
@@ -217,6 +224,12 @@ public:
   /// scheme`), unless a trusted proxy names "http" or "https" in
   /// X-Forwarded-Proto (other values are ignored).
   virtual const std::string& scheme() const noexcept = 0;
+
+  /// The subject of the certificate the client showed over TLS, in RFC
+  /// 2253's form ("CN=alice,O=Example"), verified against the server's CAs
+  /// when the server asks for client certificates (`tls_options::
+  /// verify_peer`); empty without one (Tornado's get_ssl_certificate).
+  virtual const std::string& client_certificate_subject() const noexcept = 0;
 
   /// Answers with `res` whole. Content-Length is set from the body; a
   /// HEAD request gets the head alone.

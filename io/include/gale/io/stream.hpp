@@ -215,6 +215,12 @@ public:
   /// True once TLS is started on the stream.
   bool secure() const noexcept;
 
+  /// After a TLS handshake: the subject of the certificate the peer showed,
+  /// one line in RFC 2253's form ("CN=alice,O=Example"); empty when it
+  /// showed none (or without TLS). With `tls_options::verify_peer` the
+  /// certificate was verified; without, take it for a claim. Loop thread.
+  std::string peer_certificate_subject() const;
+
   /// Bytes buffered for reading, and the buffer's allocated capacity; bytes
   /// queued and not yet sent. For the loop thread (tests, metrics).
   std::size_t read_buffer_size() const noexcept;

@@ -3,12 +3,14 @@
 #include <gale/io/detail/completion.hpp>
 #include <gale/io/detail/unique_function.hpp>
 #include <gale/io/http_server.hpp>
+#include <gale/io/tls.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/async_result.hpp>
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -31,6 +33,13 @@ struct websocket_client_options {
   bool permessage_deflate = true;
   bool validate_cert = true; ///< wss: verify the server's certificate
   std::string ca_file;       ///< wss: trusted CAs; empty: the system's
+  /// wss, mutual TLS: a PEM certificate chain and key for a server that
+  /// asks for one.
+  std::string client_certificate_file;
+  std::string client_key_file;
+  /// wss: an existing OpenSSL context; the file fields are then not read
+  /// (`validate_cert` still is).
+  std::shared_ptr<asio::ssl::context> tls_context;
   /// A server that refuses the upgrade with an error status (4xx, 5xx):
   /// its whole answer (status, headers, and the body, up to 64 KiB), on the
   /// loop, just before the connect completes with that status's error. A
