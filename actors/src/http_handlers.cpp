@@ -28,15 +28,80 @@ io::http_handler from_coroutine(coroutine_handler handler) {
 
 namespace {
 
-void write_from(io::exchange_ptr x,
+/// Writes the pieces from `next` on, each once the one before left, then
+/// runs `then` (also when the connection is gone: nothing more is sent).
+void write_then(io::exchange_ptr x,
                 std::shared_ptr<std::vector<std::string>> pieces,
-                std::size_t next) {
+                std::size_t next, std::function<void()> then) {
   if (next == pieces->size() || x->closed())
-    return x->end();
+    return then();
   auto piece = std::move((*pieces)[next]);
-  x->write(std::move(piece),
-           [x, pieces, next] { write_from(x, pieces, next + 1); });
+  x->write(std::move(piece), [x, pieces, next, then = std::move(then)] {
+    write_then(x, pieces, next + 1, std::move(then));
+  });
 }
+
+void write_then(io::exchange_ptr x, std::vector<std::string> pieces,
+                std::function<void()> then) {
+  write_then(std::move(x),
+             std::make_shared<std::vector<std::string>>(std::move(pieces)), 0,
+             std::move(then));
+}
+
+/// A handler actor's answer that goes on (`streamed_response::more`): its
+/// pieces are written, then the actor is asked for more, until a reply
+/// says `last`. Its state is only touched on the server's loop.
+struct answer_relay : std::enable_shared_from_this<answer_relay> {
+  answer_relay(std::shared_ptr<requester> r, caf::strong_actor_ptr d,
+               io::exchange_ptr e, std::uint64_t i)
+    : req(std::move(r)), dest(std::move(d)), x(std::move(e)), id(i) {}
+
+  void start(std::vector<std::string> pieces) {
+    // Cleared by the exchange once the answer is out or the client gone.
+    x->on_connection_close([self = shared_from_this()] { self->tell_gone(); });
+    write(std::move(pieces), false);
+  }
+
+  void write(std::vector<std::string> pieces, bool last) {
+    write_then(x, std::move(pieces), [self = shared_from_this(), last] {
+      last ? self->x->end() : self->ask();
+    });
+  }
+
+  void ask() {
+    if (x->closed())
+      return tell_gone();
+    req->send(
+      dest, caf::infinite, caf::make_message(response_pieces_wanted{id, false}),
+      [self = shared_from_this()](caf::error err, caf::message reply) {
+        asio::post(self->x->executor(), [self, err = std::move(err),
+                                         reply = std::move(reply)]() mutable {
+          self->on_reply(err, reply);
+        });
+      });
+  }
+
+  void on_reply(const caf::error& err, caf::message& reply) {
+    if (!err && reply.match_elements<response_pieces>()) {
+      auto& more = reply.get_mutable_as<response_pieces>(0);
+      return write(std::move(more.pieces), more.last);
+    }
+    // The actor failed midway: the client must not take the body for
+    // whole. (Cutting the connection tells the actor it is gone.)
+    x->closed() ? tell_gone() : x->abort();
+  }
+
+  void tell_gone() {
+    if (!std::exchange(told_gone, true))
+      req->tell(dest, caf::make_message(response_pieces_wanted{id, true}));
+  }
+
+  std::shared_ptr<requester> req;
+  caf::strong_actor_ptr dest;
+  io::exchange_ptr x;
+  std::uint64_t id;
+  bool told_gone = false;
+};
 
 int status_for_handler_error(std::error_code ec) {
   if (ec == gale::errc::actor_down)
@@ -46,17 +111,25 @@ int status_for_handler_error(std::error_code ec) {
   return 500;
 }
 
-/// Answers `x` with the handler actor's reply.
+/// Answers `x` with the handler actor's (`dest`'s) reply.
 auto answer_with_reply(io::exchange_ptr x,
-                       std::shared_ptr<asio::steady_timer> deadline) {
-  return [x, deadline](caf::error err, caf::message reply) {
+                       std::shared_ptr<asio::steady_timer> deadline,
+                       std::shared_ptr<requester> req,
+                       caf::strong_actor_ptr dest) {
+  return [x, deadline, req, dest](caf::error err, caf::message reply) {
     asio::post(x->executor(), [deadline] { deadline->cancel(); });
     if (!err && reply.match_elements<response>()) {
       x->respond(std::move(reply.get_mutable_as<response>(0)));
     } else if (!err && reply.match_elements<streamed_response>()) {
       auto& s = reply.get_mutable_as<streamed_response>(0);
       x->begin(std::move(s.head));
-      write_pieces(x, std::move(s.pieces));
+      if (!s.more)
+        return write_pieces(x, std::move(s.pieces));
+      auto relay = std::make_shared<answer_relay>(req, dest, x, s.more);
+      asio::post(x->executor(),
+                 [relay, pieces = std::move(s.pieces)]() mutable {
+                   relay->start(std::move(pieces));
+                 });
     } else {
       if (!err && reply.match_elements<caf::error>())
         err = reply.get_as<caf::error>(0);
@@ -131,8 +204,7 @@ struct body_relay : std::enable_shared_from_this<body_relay> {
 } // namespace
 
 void write_pieces(io::exchange_ptr x, std::vector<std::string> pieces) {
-  write_from(std::move(x),
-             std::make_shared<std::vector<std::string>>(std::move(pieces)), 0);
+  write_then(x, std::move(pieces), [x] { x->end(); });
 }
 
 io::http_handler from_actor(std::shared_ptr<requester> req,
@@ -144,7 +216,7 @@ io::http_handler from_actor(std::shared_ptr<requester> req,
     auto deadline = std::make_shared<asio::steady_timer>(x->executor());
     if (!x->body_streamed()) {
       auto id = req->send(dest, caf::infinite, caf::make_message(x->request()),
-                          answer_with_reply(x, deadline));
+                          answer_with_reply(x, deadline, req, dest));
       return arm_deadline(deadline, timeout, req, id);
     }
     // The head first, then the pieces (CAF keeps one sender's messages in
@@ -153,7 +225,7 @@ io::http_handler from_actor(std::shared_ptr<requester> req,
     auto id =
       req->send(dest, caf::infinite,
                 caf::make_message(streamed_request{stream_id, x->request()}),
-                answer_with_reply(x, deadline));
+                answer_with_reply(x, deadline, req, dest));
     auto start_deadline = [x, deadline, timeout, req, id] {
       asio::post(x->executor(),
                  [=] { arm_deadline(deadline, timeout, req, id); });

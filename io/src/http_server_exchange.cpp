@@ -106,6 +106,15 @@ void server_exchange::end() {
   });
 }
 
+void server_exchange::abort() {
+  on_loop([](server_exchange& x) {
+    if (x.finished_)
+      return;
+    if (auto c = x.conn_.lock())
+      c->close();
+  });
+}
+
 void server_exchange::read_body(body_reader got) {
   on_loop([got = std::move(got)](
             server_exchange& x) mutable { x.start_body_read(std::move(got)); },

@@ -75,6 +75,7 @@ public:
   void begin(http::response head) override;
   void write(std::string piece, std::function<void()> written) override;
   void end() override;
+  void abort() override;
   bool body_streamed() const noexcept override { return body_.streamed; }
   void read_body(body_reader got) override;
   void set_max_body_size(std::uint64_t max) override;

@@ -55,16 +55,57 @@ typename Inspector::result_type inspect(Inspector& f, request& x) {
 }
 
 /// An answer in pieces from a handler actor: `head`, then each piece as
-/// it is written (chunked unless `head` has a Content-Length).
+/// it is written (chunked unless `head` has a Content-Length). With
+/// `more` non-zero the body goes on: once these pieces have been written
+/// the handler actor is asked for the next ones with a
+/// `response_pieces_wanted{more}` request (server-sent events, long
+/// downloads; the actor's own id for this answer).
 struct streamed_response {
   response head;
   std::vector<std::string> pieces;
+  std::uint64_t more = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, streamed_response& x) {
   return f(caf::meta::type_name("gale::http::streamed_response"), x.head,
-           x.pieces);
+           x.pieces, x.more);
+}
+
+/// The server asks a handler actor for more of the answer it streams
+/// (`streamed_response::more` is `id`): sent once every piece before has
+/// been written to the network, so this request is the actor's notice that
+/// they left, and a slow client slows the actor (flow control). There is
+/// no deadline: the actor may hold the request until it has something to
+/// send (an event). The reply is a `response_pieces`. `gone`: the client
+/// went away (also while an earlier request waits); nothing more will be
+/// sent and replies are ignored, so the actor can free what the answer
+/// holds.
+struct response_pieces_wanted {
+  std::uint64_t id = 0;
+  bool gone = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        response_pieces_wanted& x) {
+  return f(caf::meta::type_name("gale::http::response_pieces_wanted"), x.id,
+           x.gone);
+}
+
+/// The reply to a `response_pieces_wanted`: pieces to write, and `last` to
+/// end the answer after them. Any other reply, or an error (the actor
+/// died), cuts the connection: the client sees a truncated body, not a
+/// complete one.
+struct response_pieces {
+  std::vector<std::string> pieces;
+  bool last = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, response_pieces& x) {
+  return f(caf::meta::type_name("gale::http::response_pieces"), x.pieces,
+           x.last);
 }
 
 /// A request whose body streams to a handler actor

@@ -23,6 +23,8 @@ CAF_ADD_TYPE_ID(gale, (gale::pipeline::stage_progress))
 CAF_ADD_TYPE_ID(gale, (gale::tls_settings))
 CAF_ADD_TYPE_ID(gale, (gale::http::streamed_request))
 CAF_ADD_TYPE_ID(gale, (gale::http::request_body_piece))
+CAF_ADD_TYPE_ID(gale, (gale::http::response_pieces_wanted))
+CAF_ADD_TYPE_ID(gale, (gale::http::response_pieces))
 CAF_END_TYPE_ID_BLOCK(gale)
 
 namespace gale {

@@ -42,7 +42,10 @@ io::http_handler from_coroutine(coroutine_handler handler);
 
 /// Sends each request to `handler_actor` through `req` and answers with
 /// its reply: 503 when the actor is down, 504 when it does not answer
-/// within `timeout`, 500 for any other error. A request whose body is
+/// within `timeout`, 500 for any other error. A `streamed_response` with
+/// `more` set goes on in rounds: the actor is asked for each next round
+/// with `response_pieces_wanted` once the one before was written (no
+/// deadline; `gone` when the client left). A request whose body is
 /// streamed (`io::http_server_options::stream_request_body`) arrives as a
 /// `streamed_request` and its body as `request_body_piece` requests (up
 /// to 256 KiB each), each sent once the actor replied to the one before

@@ -247,6 +247,13 @@ public:
   /// Ends a streamed answer.
   virtual void end() = 0;
 
+  /// Cuts the connection instead of answering on: for a streamed answer
+  /// whose producer failed midway, so that the client sees a truncated
+  /// body (no last chunk, or fewer bytes than the Content-Length) rather
+  /// than a complete one. Answers still waiting behind it on the
+  /// connection are lost. Nothing happens once the answer is complete.
+  virtual void abort() = 0;
+
   /// True when the body is streamed to the handler (see
   /// `http_server_options::stream_request_body`); `request().body` is then
   /// empty.
