@@ -7,6 +7,29 @@ namespace gale::io {
 
 using namespace detail;
 
+namespace {
+
+/// The head of `res` a line at a time, as Tornado's header_callback gets it.
+void tell_head_lines(const http::response& res,
+                     const std::function<void(std::string_view)>& tell) {
+  std::string line = res.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  line += std::to_string(res.status);
+  line += ' ';
+  line += res.reason;
+  line += "\r\n";
+  tell(line);
+  for (const auto& [name, value] : res.headers) {
+    line.assign(name);
+    line += ": ";
+    line += value;
+    line += "\r\n";
+    tell(line);
+  }
+  tell("\r\n");
+}
+
+} // namespace
+
 void http_client::core::send(const fetch_ptr& f, connection_ptr conn) {
   f->conn = std::move(conn);
   f->parser.emplace(
@@ -175,6 +198,8 @@ std::error_code http_client::core::on_head(const fetch_ptr& f) {
                     && f->redirects < f->req.max_redirects;
   if (f->discard_body)
     return {};
+  if (f->req.header_line_callback)
+    tell_head_lines(res, f->req.header_line_callback);
   f->coding = http::content_decoder::coding::identity;
   if (f->req.decompress_response)
     if (const auto* coding = res.headers.find("Content-Encoding")) {

@@ -116,3 +116,38 @@ TEST_CASE("allow_ipv6 false and a source address shape the connection",
   auto [unbound, ignored2] = c.fetch(foreign);
   CHECK(unbound);
 }
+
+TEST_CASE("header_line_callback gets the final head line by line",
+          "[io][http_client][options]") {
+  scripted_server server{[](gale::test::peer& p) -> asio::awaitable<void> {
+    while (auto req = co_await p.read_request()) {
+      std::string reply =
+        req->target == "/start"
+          ? reply_with(302, "", "Location: /final\r\n")
+          : "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+            "HTTP/1.1 200 Fine\r\nX-Custom: yes\r\nX-Folded: one\r\n two\r\n"
+            "Content-Length: 2\r\n\r\nok";
+      if (!co_await p.write(reply))
+        co_return;
+    }
+  }};
+  client_fixture c;
+  std::vector<std::string> lines;
+  bool head_after_lines = false;
+  http_request req;
+  req.url = server.url("/start");
+  req.header_line_callback = [&](std::string_view line) {
+    lines.emplace_back(line);
+  };
+  req.header_callback = [&](const gale::http::response&) {
+    head_after_lines = lines.size() == 5;
+  };
+  auto [ec, res] = c.fetch(req);
+  REQUIRE_FALSE(ec);
+  CHECK(res.body == "ok");
+  CHECK(head_after_lines);
+  CHECK(lines
+        == std::vector<std::string>{
+          "HTTP/1.1 200 Fine\r\n", "X-Custom: yes\r\n", "X-Folded: one two\r\n",
+          "Content-Length: 2\r\n", "\r\n"});
+}

@@ -110,7 +110,8 @@ private:
   /// request that needs them fails rather than losing its body or its
   /// stream on the way to a remote actor.
   static bool has_callbacks(const io::http_request& req) {
-    return req.body_producer || req.header_callback || req.streaming_callback
+    return req.body_producer || req.header_callback
+           || req.header_line_callback || req.streaming_callback
            || req.async_streaming_callback;
   }
 

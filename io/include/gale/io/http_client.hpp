@@ -112,6 +112,14 @@ struct http_request {
   /// before any body piece; not for interim 1xx or followed redirects.
   std::function<void(const http::response& head)> header_callback;
 
+  /// Tornado's header_callback: the final response's head a line at a
+  /// time, each with its "\r\n", as received (before any decoding edits
+  /// the fields): the status line ("HTTP/1.1 200 OK\r\n"), each field
+  /// ("Name: value\r\n", a folded one joined onto one line), then the
+  /// blank line "\r\n". Not for interim 1xx or followed redirects; before
+  /// `header_callback` and any body piece.
+  std::function<void(std::string_view line)> header_line_callback;
+
   /// Receives the decoded body piece by piece instead of `response::body`
   /// (which then stays empty): the body is never held whole.
   std::function<void(std::string_view piece)> streaming_callback;
