@@ -12,7 +12,9 @@ void http_client::core::begin(const fetch_ptr& f) {
     return finish(f, http::errc::client_closed);
   if (auto ec = prepare(f))
     return finish(f, ec);
-  if (running.size() < opts.max_clients)
+  f->host_key = f->url.scheme + "://" + f->url.host + ":"
+                + std::to_string(f->url.effective_port());
+  if (has_room(f))
     return run(f);
   f->queued = true;
   queue.push_back(f);
@@ -22,10 +24,20 @@ void http_client::core::begin(const fetch_ptr& f) {
     arm(f, f->connect_timer, limit, http::errc::queue_timeout);
 }
 
+bool http_client::core::has_room(const fetch_ptr& f) const {
+  if (running.size() >= opts.max_clients)
+    return false;
+  if (opts.max_clients_per_host == 0)
+    return true;
+  auto it = running_per_host.find(f->host_key);
+  return it == running_per_host.end() || it->second < opts.max_clients_per_host;
+}
+
 void http_client::core::run(const fetch_ptr& f) {
   f->queued = false;
   f->connect_timer.cancel();
   running.insert(f);
+  ++running_per_host[f->host_key];
   if (f->req.request_timeout.count() > 0)
     arm(f, f->request_timer, f->req.request_timeout,
         http::errc::request_timeout);
@@ -66,13 +78,30 @@ void http_client::core::finish(const fetch_ptr& f, std::error_code ec,
   }
   if (f->queued)
     std::erase(queue, f);
-  if (running.erase(f) > 0 && !queue.empty() && !closed) {
-    auto next = queue.front();
-    queue.pop_front();
-    run(next);
+  if (running.erase(f) > 0) {
+    if (auto it = running_per_host.find(f->host_key); --it->second == 0)
+      running_per_host.erase(it);
+    if (!closed)
+      start_queued();
   }
   auto handler = std::move(f->handler);
   handler(ec, std::move(res), closed);
+}
+
+// The first queued fetch whose host has room, while there is room at all:
+// one waiting for a busy host holds up nobody else.
+void http_client::core::start_queued() {
+  for (auto it = queue.begin();
+       it != queue.end() && running.size() < opts.max_clients;) {
+    if (!has_room(*it)) {
+      ++it;
+      continue;
+    }
+    auto next = *it;
+    it = queue.erase(it);
+    run(next);
+    it = queue.begin(); // run may have finished fetches and changed it
+  }
 }
 
 void http_client::core::shutdown() {

@@ -30,6 +30,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace gale::io {
@@ -60,6 +61,7 @@ struct http_client::fetch {
   http::url url;        ///< the URL being fetched now
   std::string out;      ///< the request's bytes (head, and body if whole)
   std::string pool_key; ///< where its connection comes from
+  std::string host_key; ///< the host whose slot it holds, or waits for
   int redirects = 0;
   bool done = false;
   bool queued = false;
@@ -134,6 +136,7 @@ struct http_client::core : std::enable_shared_from_this<core> {
   std::map<std::string, std::vector<connection_ptr>> idle;
   std::deque<fetch_ptr> queue;
   std::unordered_set<fetch_ptr> running; ///< holds a max_clients slot
+  std::unordered_map<std::string, std::size_t> running_per_host;
   bool closed = false;
 
   // -- admission ---------------------------------------------------------
@@ -144,7 +147,10 @@ struct http_client::core : std::enable_shared_from_this<core> {
     return d.count() > 0 ? d : std::chrono::milliseconds::max();
   }
 
+  /// Whether `f` may start now: a `max_clients` slot, and one of its host.
+  bool has_room(const fetch_ptr& f) const;
   void run(const fetch_ptr& f);
+  void start_queued();
 
   void arm(const fetch_ptr& f, detail::deadline& timer,
            std::chrono::milliseconds after, http::errc reason) {

@@ -5,6 +5,7 @@
 
 #include "../support/scripted_server.hpp"
 #include "http_client_fixture.hpp"
+#include "http_server_fixture.hpp"
 
 #include <gale/http/date.hpp>
 #include <gale/http/error.hpp>
@@ -12,6 +13,13 @@
 #include <catch2/catch.hpp>
 
 #include <asio/ip/address.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using gale::io::http_request;
@@ -150,4 +158,74 @@ TEST_CASE("header_line_callback gets the final head line by line",
         == std::vector<std::string>{
           "HTTP/1.1 200 Fine\r\n", "X-Custom: yes\r\n", "X-Folded: one two\r\n",
           "Content-Length: 2\r\n", "\r\n"});
+}
+
+namespace {
+
+/// Requests in arrival order across servers, and how many ran at once.
+struct arrivals {
+  std::mutex mutex;
+  std::vector<std::string> order;
+  std::map<std::string, int> now, most;
+};
+
+/// Answers after 200 ms, logging its requests in `log` as `name`'s.
+gale::io::http_handler slow_answer(arrivals& log, std::string name) {
+  return [&log, name](gale::io::exchange_ptr x) {
+    {
+      std::lock_guard lock{log.mutex};
+      log.order.push_back(name + x->request().target);
+      log.most[name] = std::max(log.most[name], ++log.now[name]);
+    }
+    auto timer = std::make_shared<asio::steady_timer>(x->executor(), 200ms);
+    timer->async_wait([x, timer, &log, name](std::error_code) {
+      {
+        std::lock_guard lock{log.mutex};
+        --log.now[name];
+      }
+      x->respond(gale::http::response{});
+    });
+  };
+}
+
+} // namespace
+
+TEST_CASE("max_clients_per_host: a busy host waits and the others go on",
+          "[io][http_client][options]") {
+  arrivals log;
+  gale::test::server_fixture a{slow_answer(log, "a")};
+  gale::test::server_fixture b{slow_answer(log, "b")};
+  gale::io::http_client_options opts;
+  opts.max_clients = 10;
+  opts.max_clients_per_host = 2;
+  client_fixture c{opts};
+  std::vector<std::future<gale::test::outcome>> fetches;
+  auto start = [&](std::string url) {
+    http_request req;
+    req.url = std::move(url);
+    fetches.push_back(c.start(std::move(req)));
+  };
+  for (int i = 0; i < 6; ++i)
+    start(a.url("/" + std::to_string(i)));
+  start(b.url("/x"));
+  for (auto& f : fetches) {
+    REQUIRE(f.wait_for(10s) == std::future_status::ready);
+    CHECK_FALSE(f.get().first);
+  }
+  std::lock_guard lock{log.mutex};
+  CHECK(log.most["a"] == 2);
+  CHECK(log.most["b"] == 1);
+  // b's fetch, queued behind a's four waiting ones, started at once.
+  std::vector<std::string> of_a;
+  for (const auto& name : log.order)
+    if (name == "b/x")
+      CHECK(of_a.size() <= 2);
+    else
+      of_a.push_back(name);
+  // a's fetches started two by two, in the order they came.
+  REQUIRE(of_a.size() == 6);
+  for (std::size_t wave = 0; wave < 3; ++wave)
+    CHECK(std::set<std::string>{of_a[2 * wave], of_a[2 * wave + 1]}
+          == std::set<std::string>{"a/" + std::to_string(2 * wave),
+                                   "a/" + std::to_string(2 * wave + 1)});
 }

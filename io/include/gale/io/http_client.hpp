@@ -134,6 +134,13 @@ struct http_request {
 struct http_client_options {
   /// Fetches in flight at once; more wait in a FIFO queue.
   std::size_t max_clients = 10;
+  /// Fetches in flight at once to one host (scheme, host and port of the
+  /// URL a fetch was admitted with; libcurl's
+  /// CURLMOPT_MAX_HOST_CONNECTIONS), and so the connections open to it;
+  /// zero: only `max_clients` limits. A fetch waiting for its host keeps
+  /// its place in the queue without holding up fetches to other hosts;
+  /// each host's fetches start in the order they came.
+  std::size_t max_clients_per_host = 0;
   /// A kept-alive connection unused this long is closed.
   std::chrono::milliseconds idle_timeout{30'000};
   /// Host names answered without DNS (Tornado's hostname_mapping, an
