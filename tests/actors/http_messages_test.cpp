@@ -1,5 +1,6 @@
 // gale's messages cross a process boundary whole: what the middleman's
-// serialization keeps of a fetch's request and a streamed body's pieces.
+// serialization keeps of a fetch's request, a streamed body's pieces and
+// an answer streamed in rounds.
 
 #include "gale/type_ids.hpp"
 
@@ -44,12 +45,16 @@ TEST_CASE("an http_request's settings survive serialization",
   r.url = "http://example.test/";
   r.allow_ipv6 = false;
   r.source_address = "127.0.0.2";
+  r.client_certificate_file = "/etc/me.pem";
+  r.client_key_file = "/etc/me.key";
   r.if_modified_since =
     std::chrono::system_clock::time_point{std::chrono::seconds{784111777}};
   auto back = round_trip(sys, r);
   CHECK(back.url == r.url);
   CHECK_FALSE(back.allow_ipv6);
   CHECK(back.source_address == "127.0.0.2");
+  CHECK(back.client_certificate_file == "/etc/me.pem");
+  CHECK(back.client_key_file == "/etc/me.key");
   CHECK(back.if_modified_since == r.if_modified_since);
   r.if_modified_since.reset();
   CHECK_FALSE(round_trip(sys, r).if_modified_since);
@@ -59,4 +64,21 @@ TEST_CASE("an http_request's settings survive serialization",
   CHECK(p.bytes == "bytes");
   CHECK(p.last);
   CHECK(p.error == "why");
+}
+
+TEST_CASE("an answer streamed in rounds crosses processes",
+          "[actors][messages]") {
+  caf::actor_system_config cfg;
+  gale::configure(cfg);
+  caf::actor_system sys{cfg};
+  gale::http::streamed_response start{{}, {"a", "b"}, 9};
+  auto s = round_trip(sys, start);
+  CHECK(s.pieces == std::vector<std::string>{"a", "b"});
+  CHECK(s.more == 9);
+  auto w = round_trip(sys, gale::http::response_pieces_wanted{9, true});
+  CHECK(w.id == 9);
+  CHECK(w.gone);
+  auto more = round_trip(sys, gale::http::response_pieces{{"c"}, true});
+  CHECK(more.pieces == std::vector<std::string>{"c"});
+  CHECK(more.last);
 }
