@@ -88,7 +88,10 @@ struct answer_relay : std::enable_shared_from_this<answer_relay> {
     }
     // The actor failed midway: the client must not take the body for
     // whole. (Cutting the connection tells the actor it is gone.)
-    x->closed() ? tell_gone() : x->abort();
+    if (x->closed())
+      tell_gone();
+    else
+      x->abort();
   }
 
   void tell_gone() {

@@ -12,8 +12,7 @@ void http_client::core::begin(const fetch_ptr& f) {
     return finish(f, http::errc::client_closed);
   if (auto ec = prepare(f))
     return finish(f, ec);
-  f->host_key = f->url.scheme + "://" + f->url.host + ":"
-                + std::to_string(f->url.effective_port());
+  f->host_key = origin_of(f->url);
   if (has_room(f))
     return run(f);
   f->queued = true;

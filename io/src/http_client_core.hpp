@@ -116,6 +116,11 @@ inline bool is_stale_connection(std::error_code ec) {
          || ec == asio::ssl::error::stream_truncated;
 }
 
+/// "scheme://host:port": the host a fetch's slot and pool belong to.
+inline std::string origin_of(const http::url& u) {
+  return u.scheme + "://" + u.host + ":" + std::to_string(u.effective_port());
+}
+
 inline bool same_origin(const http::url& a, const http::url& b) {
   return a.scheme == b.scheme && a.host == b.host
          && a.effective_port() == b.effective_port();

@@ -73,8 +73,7 @@ std::error_code http_client::core::prepare(const fetch_ptr& f) {
 
 std::string http_client::core::key_of(const fetch_ptr& f) const {
   const auto& u = f->url;
-  std::string key =
-    u.scheme + "://" + u.host + ":" + std::to_string(u.effective_port());
+  std::string key = origin_of(u);
   if (!f->req.proxy_host.empty())
     key +=
       " via " + f->req.proxy_host + ":" + std::to_string(f->req.proxy_port);

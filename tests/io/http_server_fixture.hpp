@@ -51,4 +51,19 @@ struct server_fixture {
   }
 };
 
+/// What `listen()` says for a server with `opts` (on a loop of its own,
+/// stopped before this returns): for options that must be refused.
+inline std::error_code listen_error(const io::http_server_options& opts) {
+  io::loop loop;
+  loop.start();
+  std::promise<std::error_code> result;
+  loop.post([&] {
+    io::http_server s{loop.executor(), opts, [](io::exchange_ptr) {}};
+    result.set_value(s.listen());
+  });
+  auto ec = result.get_future().get();
+  loop.stop();
+  return ec;
+}
+
 } // namespace gale::test

@@ -5,6 +5,8 @@
 #include "http_client_fixture.hpp"
 #include "http_server_fixture.hpp"
 
+#include <gale/io/websocket_client.hpp>
+
 #include "../support/certificate.hpp"
 #include "../support/child_process.hpp"
 
@@ -13,6 +15,7 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <future>
 #include <string>
 
 using namespace std::chrono_literals;
@@ -44,6 +47,19 @@ std::shared_ptr<asio::ssl::context> context_of(const certificate_files& f) {
 }
 // [end]
 
+// [mutual-tls]
+/// A server with its own certificate that asks each client for one that
+/// `ca` signed.
+http_server_options mutual_tls(const certificate_files& own,
+                               const certificate_files& ca) {
+  http_server_options opts;
+  opts.tls = tls_options::server_with(own.certificate, own.private_key);
+  opts.tls->verify_peer = true;
+  opts.tls->ca_file = ca.certificate;
+  return opts;
+}
+// [end]
+
 /// A client that sends every name below to 127.0.0.1.
 gale::io::http_client_options mapped_client() {
   gale::io::http_client_options o;
@@ -61,13 +77,7 @@ TEST_CASE("mutual TLS: the server asks for a client certificate",
   auto server_files = make_certificate(dir.path);
   auto alice = make_certificate(dir.path, "alice-", "alice", "DNS:alice");
   auto mallory = make_certificate(dir.path, "mallory-", "mallory", "DNS:m");
-  // [mutual-tls]
-  http_server_options opts;
-  opts.tls = tls_options::server_with(server_files.certificate,
-                                      server_files.private_key);
-  opts.tls->verify_peer = true;
-  opts.tls->ca_file = alice.certificate; // the CA (here: the one client)
-  // [end]
+  auto opts = mutual_tls(server_files, alice); // alice: the one client
   server_fixture srv{who_is_it, opts};
   auto url = "https://localhost:" + std::to_string(srv.port()) + "/";
   client_fixture c;
@@ -160,14 +170,7 @@ TEST_CASE("SNI: a certificate per host name, the default for the rest",
 
   http_server_options broken = opts;
   broken.tls->server_names["gamma.test"] = nullptr;
-  gale::io::loop loop;
-  loop.start();
-  std::promise<std::error_code> result;
-  loop.post([&] {
-    gale::io::http_server s{loop.executor(), broken, who_is_it};
-    result.set_value(s.listen());
-  });
-  CHECK(result.get_future().get() == std::errc::invalid_argument);
+  CHECK(gale::test::listen_error(broken) == std::errc::invalid_argument);
 }
 
 TEST_CASE("TLS: an existing context on the server and on the client",
@@ -206,4 +209,43 @@ TEST_CASE("TLS: an existing context on the server and on the client",
   auto [ec, res] = current.fetch(no_ca);
   CHECK_FALSE(ec);
   CHECK(res.body == "-");
+}
+
+TEST_CASE("the WebSocket client shows a certificate to a server that asks",
+          "[io][http_server][ws_client][tls]") {
+  gale::test::temp_dir dir;
+  auto server_files = make_certificate(dir.path);
+  auto alice = make_certificate(dir.path, "alice-", "alice", "DNS:alice");
+  auto opts = mutual_tls(server_files, alice);
+  server_fixture srv{[](exchange_ptr x) { x->accept_websocket({}); }, opts};
+  gale::io::loop loop;
+  loop.start();
+  auto connect = [&](gale::io::websocket_client_options o) {
+    std::promise<std::error_code> opened;
+    gale::io::connect_websocket(
+      loop.executor(), "wss://localhost:" + std::to_string(srv.port()) + "/",
+      std::move(o), {}, [&](std::error_code ec, gale::io::websocket_ptr ws) {
+        if (ws)
+          ws->close();
+        opened.set_value(ec);
+      });
+    return opened.get_future().get();
+  };
+  gale::io::websocket_client_options o;
+  o.ca_file = server_files.certificate;
+  CHECK(connect(o)); // none shown: refused
+  o.client_certificate_file = alice.certificate;
+  o.client_key_file = alice.private_key;
+  CHECK_FALSE(connect(o));
+
+  // The same in a context of the caller's making.
+  auto ctx =
+    std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  ctx->load_verify_file(server_files.certificate);
+  ctx->use_certificate_chain_file(alice.certificate);
+  ctx->use_private_key_file(alice.private_key, asio::ssl::context::pem);
+  gale::io::websocket_client_options with_ctx;
+  with_ctx.tls_context = ctx;
+  CHECK_FALSE(connect(with_ctx));
+  loop.stop();
 }
