@@ -8,6 +8,10 @@ namespace gale::io {
 using namespace detail;
 
 void http_client::core::begin(const fetch_ptr& f) {
+  f->info.method = f->req.method;
+  f->info.url = f->req.url;
+  f->info.request_headers = f->req.headers;
+  f->info.start_time = std::chrono::system_clock::now();
   if (closed)
     return finish(f, http::errc::client_closed);
   if (auto ec = prepare(f))
@@ -35,6 +39,7 @@ bool http_client::core::has_room(const fetch_ptr& f) const {
 void http_client::core::run(const fetch_ptr& f) {
   f->queued = false;
   f->connect_timer.cancel();
+  f->info.time.queue = f->since(f->began);
   running.insert(f);
   ++running_per_host[f->host_key];
   if (f->req.request_timeout.count() > 0)
@@ -56,8 +61,13 @@ void http_client::core::fail(const fetch_ptr& f, std::error_code ec) {
     f->retried = true;
     f->conn->close();
     f->conn.reset();
+    end_attempt(f, ec);
+    begin_attempt(f);
     return connect(f);
   }
+  if (!f->response_began && is_stale_connection(ec)
+      && is_idempotent(f->req.method) && !f->req.body_producer && retry(f, ec))
+    return;
   if (ec == asio::error::eof)
     ec = http::errc::connection_closed;
   finish(f, ec);
@@ -70,6 +80,7 @@ void http_client::core::finish(const fetch_ptr& f, std::error_code ec,
   f->done = true;
   f->request_timer.cancel();
   f->connect_timer.cancel();
+  f->retry_timer.cancel();
   f->connecting.emit(asio::cancellation_type::terminal); // if still under way
   if (f->conn) { // a failed exchange: the connection goes
     f->conn->close();
@@ -83,6 +94,7 @@ void http_client::core::finish(const fetch_ptr& f, std::error_code ec,
     if (!closed)
       start_queued();
   }
+  describe(f, res, ec);
   auto handler = std::move(f->handler);
   handler(ec, std::move(res), closed);
 }

@@ -8,6 +8,7 @@ namespace gale::io {
 using namespace detail;
 
 void http_client::core::acquire(const fetch_ptr& f) {
+  begin_attempt(f);
   f->pool_key = key_of(f);
   if (auto it = idle.find(f->pool_key); it != idle.end()) {
     auto conn = std::move(it->second.back());
@@ -36,20 +37,30 @@ void http_client::core::connect(const fetch_ptr& f) {
     c.hosts = opts.hostname_mapping;
   if (f->url.scheme == "https" && !tunnel)
     c.tls = tls_for(f);
+  f->step_began = fetch::clock::now();
+  c.on_step = [f](connect_step step) {
+    auto& t = f->info.time;
+    (step == connect_step::resolved ? t.namelookup : t.connect) =
+      f->since(f->step_began);
+    f->step_began = fetch::clock::now();
+  };
   async_connect_stream(
     ex, host, port, std::move(c),
     asio::bind_cancellation_slot(
-      f->connecting.slot(), [self = shared_from_this(), f,
-                             tunnel](std::error_code ec, stream s) mutable {
-        if (f->done)
+      f->connecting.slot(), [self = shared_from_this(), f, tunnel,
+                             generation = f->connect_generation](
+                              std::error_code ec, stream s) mutable {
+        if (f->done || generation != f->connect_generation)
           return s.close();
         if (ec)
-          return self->finish(f, ec);
+          return self->connect_failed(f, ec);
         s.set_nodelay(true);
         auto conn = std::make_shared<client_connection>(std::move(s), self->ex);
         f->conn = conn;
         if (tunnel)
           return self->tunnel(f, conn);
+        if (f->url.scheme == "https")
+          f->info.time.tls = f->since(f->step_began);
         f->connect_timer.cancel();
         self->send(f, conn);
       }));
@@ -130,6 +141,7 @@ void http_client::core::secure_tunnel(const fetch_ptr& f,
         return;
       if (ec)
         return self->finish(f, ec);
+      f->info.time.tls = f->since(f->step_began);
       f->connect_timer.cancel();
       self->send(f, conn);
     });

@@ -4,7 +4,8 @@
 // whose jobs live in their own files: admission and endings
 // (http_client.cpp), the request's bytes and redirects
 // (http_client_request.cpp), connections and the pool
-// (http_client_connect.cpp), one exchange (http_client_exchange.cpp).
+// (http_client_connect.cpp), one exchange (http_client_exchange.cpp),
+// attempts, their times and retries (http_client_attempts.cpp).
 
 #include "gale/io/http_client.hpp"
 
@@ -14,6 +15,7 @@
 #include <gale/http/auth.hpp>
 #include <gale/http/content_decoder.hpp>
 #include <gale/http/error.hpp>
+#include <gale/http/fetch_info.hpp>
 #include <gale/http/parser.hpp>
 #include <gale/http/serializer.hpp>
 #include <gale/http/url.hpp>
@@ -45,9 +47,11 @@ using fetch_handler = detail::unique_function<void(
 
 /// One fetch from the first byte of its URL to its one completion.
 struct http_client::fetch {
+  using clock = std::chrono::steady_clock;
+
   fetch(const asio::any_io_executor& ex, http_request r, fetch_handler h)
     : req(std::move(r)), handler(std::move(h)), request_timer(ex),
-      connect_timer(ex) {}
+      connect_timer(ex), retry_timer(ex) {}
 
   /// A fetch dropped unfinished (its loop stopped with it still queued or
   /// pending) still completes, once.
@@ -79,7 +83,22 @@ struct http_client::fetch {
   http::response res;
   detail::deadline request_timer;
   detail::deadline connect_timer;       ///< also the queue's deadline
+  detail::deadline retry_timer;         ///< the wait before a retry
   asio::cancellation_signal connecting; ///< ends a connect under way
+  unsigned connect_generation = 0;      ///< an abandoned connect's is old
+
+  // What the response's `fetch` will say.
+  http::fetch_info info;
+  clock::time_point began = clock::now();
+  clock::time_point step_began; ///< of the connect step under way
+  clock::time_point sent;       ///< the request's last write
+  bool attempting = false;      ///< an entry of info.time.attempts is open
+  int retries = 0;              ///< those of `req.retry`
+
+  std::chrono::microseconds since(clock::time_point t) const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(clock::now()
+                                                                 - t);
+  }
 };
 
 using fetch_ptr = std::shared_ptr<http_client::fetch>;
@@ -160,8 +179,11 @@ struct http_client::core : std::enable_shared_from_this<core> {
   void arm(const fetch_ptr& f, detail::deadline& timer,
            std::chrono::milliseconds after, http::errc reason) {
     timer.arm(after, [self = shared_from_this(), f, reason] {
-      if (!f->done)
-        self->finish(f, reason);
+      if (f->done)
+        return;
+      if (reason == http::errc::connect_timeout)
+        return self->connect_failed(f, reason); // may be retried
+      self->finish(f, reason);
     });
   }
 
@@ -223,6 +245,23 @@ struct http_client::core : std::enable_shared_from_this<core> {
 
   /// Follows the Location of `f->res` (RFC 9110 section 15.4).
   void redirect(const fetch_ptr& f);
+
+  // -- attempts and retries ----------------------------------------------
+
+  /// Opens the attempt to fetch `f->url`, on whatever connection.
+  void begin_attempt(const fetch_ptr& f);
+  /// Closes the open attempt (its status was noted with the head).
+  void end_attempt(const fetch_ptr& f, std::error_code ec);
+
+  /// A connect that failed (or timed out): retried when the policy allows.
+  void connect_failed(const fetch_ptr& f, std::error_code ec);
+
+  /// Tries `f` again after its policy's backoff, if the policy has a try
+  /// left; false otherwise.
+  bool retry(const fetch_ptr& f, std::error_code ec);
+
+  /// The response's metadata, once `f` is done.
+  void describe(const fetch_ptr& f, http::response& res, std::error_code ec);
 
   // -- endings -----------------------------------------------------------
 

@@ -52,6 +52,7 @@ void http_client::core::send(const fetch_ptr& f, connection_ptr conn) {
     if (f->done)
       return;
     f->writing = false;
+    f->sent = fetch::clock::now();
     if (ec)
       return self->fail(f, ec);
     if (f->req.body_producer && !f->awaiting_100)
@@ -71,6 +72,7 @@ void http_client::core::send_body_after_100(const fetch_ptr& f) {
                    if (f->done)
                      return;
                    f->writing = false;
+                   f->sent = fetch::clock::now();
                    if (ec)
                      return self->fail(f, ec);
                    f->body_unsent = false;
@@ -102,6 +104,7 @@ void http_client::core::produce(const fetch_ptr& f) {
           if (f->done)
             return;
           f->writing = false;
+          f->sent = fetch::clock::now();
           if (ec)
             return self->fail(f, ec);
           if (last)
@@ -132,6 +135,8 @@ void http_client::core::read(const fetch_ptr& f) {
       } else if (ec) {
         return self->fail(f, ec);
       } else {
+        if (!f->response_began)
+          f->info.time.first_byte = f->since(f->sent);
         f->response_began = true;
         f->parser->feed(bytes);
       }
@@ -191,6 +196,8 @@ std::error_code http_client::core::on_head(const fetch_ptr& f) {
   res.status = p.status();
   res.reason = p.reason();
   res.headers = p.headers();
+  if (f->attempting)
+    f->info.time.attempts.back().status = res.status;
   if (f->awaiting_100) // a final answer before 100: never send the body
     f->awaiting_100 = false;
   f->discard_body = f->req.follow_redirects && is_redirect(res.status)
@@ -240,8 +247,10 @@ void http_client::core::on_end(const fetch_ptr& f) {
     if (auto ec = f->decoder->finish())
       return finish(f, ec);
   release(f);
-  if (f->discard_body)
+  if (f->discard_body) {
+    end_attempt(f, {});
     return redirect(f);
+  }
   std::error_code ec;
   if (f->req.follow_redirects && is_redirect(f->res.status)
       && f->res.headers.contains("Location"))

@@ -108,6 +108,7 @@ http_request with_defaults(http_request req, const http_request& d) {
   fill(req.request_timeout, d.request_timeout, builtin.request_timeout);
   fill(req.follow_redirects, d.follow_redirects, builtin.follow_redirects);
   fill(req.max_redirects, d.max_redirects, builtin.max_redirects);
+  fill(req.retry, d.retry, builtin.retry);
   fill(req.decompress_response, d.decompress_response,
        builtin.decompress_response);
   fill(req.raise_error, d.raise_error, builtin.raise_error);

@@ -115,6 +115,7 @@ private:
           return;
         if (ec)
           return self->fail(ec);
+        self->tell(connect_step::connected);
         self->secure(stream{std::move(self->local_), self->options_.stream});
       });
   }
@@ -122,6 +123,7 @@ private:
   void on_addresses(const std::vector<tcp::endpoint>& found) {
     if (!done_)
       return;
+    tell(connect_step::resolved);
     addresses_ = interleave_families(found, options_.family);
     for (auto& ep : addresses_)
       if (ep.port() == 0)
@@ -199,7 +201,13 @@ private:
     delay_.cancel();
     auto winner = std::move(*a.socket);
     close_attempts();
+    tell(connect_step::connected);
     secure(stream{std::move(winner), options_.stream});
+  }
+
+  void tell(connect_step step) {
+    if (options_.on_step)
+      options_.on_step(step);
   }
 
   void secure(stream s) {

@@ -49,8 +49,13 @@ TEST_CASE("an http_request's settings survive serialization",
   r.client_key_file = "/etc/me.key";
   r.if_modified_since =
     std::chrono::system_clock::time_point{std::chrono::seconds{784111777}};
+  r.retry = {.max_attempts = 4,
+             .backoff = std::chrono::milliseconds{7},
+             .max_backoff = std::chrono::milliseconds{70},
+             .max_time = std::chrono::milliseconds{700}};
   auto back = round_trip(sys, r);
   CHECK(back.url == r.url);
+  CHECK(back.retry == r.retry);
   CHECK_FALSE(back.allow_ipv6);
   CHECK(back.source_address == "127.0.0.2");
   CHECK(back.client_certificate_file == "/etc/me.pem");
@@ -81,4 +86,30 @@ TEST_CASE("an answer streamed in rounds crosses processes",
   auto more = round_trip(sys, gale::http::response_pieces{{"c"}, true});
   CHECK(more.pieces == std::vector<std::string>{"c"});
   CHECK(more.last);
+}
+
+TEST_CASE("a response's fetch metadata crosses processes",
+          "[actors][messages]") {
+  caf::actor_system_config cfg;
+  gale::configure(cfg);
+  caf::actor_system sys{cfg};
+  using std::chrono::microseconds;
+  gale::http::response res;
+  res.status = 404;
+  res.fetch.method = "PUT";
+  res.fetch.url = "http://a.test/x";
+  res.fetch.request_headers.add("X-Id", "1");
+  res.fetch.effective_url = "http://b.test/y";
+  res.fetch.start_time =
+    std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}};
+  res.fetch.request_time = microseconds{1234};
+  res.fetch.time.queue = microseconds{1};
+  res.fetch.time.namelookup = microseconds{2};
+  res.fetch.time.connect = microseconds{3};
+  res.fetch.time.tls = microseconds{4};
+  res.fetch.time.first_byte = microseconds{5};
+  res.fetch.time.attempts = {
+    {"http://a.test/x", microseconds{0}, microseconds{10}, 0, "refused"},
+    {"http://b.test/y", microseconds{20}, microseconds{30}, 404, ""}};
+  CHECK(round_trip(sys, res) == res);
 }

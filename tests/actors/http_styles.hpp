@@ -298,6 +298,11 @@ inline void check_outcomes(style s, caf::actor_system& sys,
     REQUIRE_FALSE(ec);
     CHECK(res.status == 200);
     CHECK(res.body == "hello");
+    CHECK(res.fetch.url == server.url("/moved"));
+    CHECK(res.fetch.effective_url == server.url("/"));
+    REQUIRE(res.fetch.time.attempts.size() == 2);
+    CHECK(res.fetch.time.attempts[0].status == 302);
+    CHECK(res.fetch.request_time > std::chrono::microseconds{0});
   }
   SECTION("a status error brings its response") {
     auto [ec, res] = fetch(s, sys, client, request("/missing"));
@@ -305,6 +310,7 @@ inline void check_outcomes(style s, caf::actor_system& sys,
     if (carries_response(s)) {
       CHECK(res.status == 404);
       CHECK(res.body == "not here");
+      CHECK(res.fetch.effective_url == server.url("/missing"));
     }
   }
   SECTION("raise_error off: a 404 is a response") {

@@ -11,10 +11,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/ip/address.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/error.hpp>
 
 #include <future>
+#include <set>
+#include <vector>
 
 using namespace std::chrono_literals;
 using gale::io::http_request;
@@ -125,6 +128,44 @@ TEST_CASE("nginx asking for a client certificate: mutual TLS",
   auto [ec3, res3] = own.fetch(bare);
   REQUIRE_FALSE(ec3);
   CHECK(res3.body == "CN=gale-client\n");
+}
+
+TEST_CASE("nginx with two virtual hosts: the per-host limit holds one, "
+          "not the other",
+          "[io][http_client][nginx][per_host]") {
+  gale::test::nginx_server nginx;
+  gale::io::http_client_options opts;
+  opts.max_clients_per_host = 1;
+  for (auto name : {"a.test", "b.test"})
+    opts.hostname_mapping[name] = {{asio::ip::make_address("127.0.0.1"), 0}};
+  client_fixture c{opts};
+  auto fetch_from = [&](const std::string& host) {
+    http_request req;
+    req.url = nginx.vhost_url(host, "/slow.bin");
+    return c.start(req);
+  };
+  std::vector<std::future<gale::test::outcome>> a;
+  for (int i = 0; i < 3; ++i)
+    a.push_back(fetch_from("a.test"));
+  auto b = fetch_from("b.test");
+  auto [b_ec, b_res] = b.get();
+  REQUIRE_FALSE(b_ec);
+  CHECK(*b_res.headers.find("X-Host") == "b.test");
+  CHECK(b_res.fetch.time.queue < 100ms); // not behind a.test's fetches
+  std::set<std::string> connections;
+  std::vector<std::chrono::microseconds> queued;
+  for (auto& f : a) {
+    auto [ec, res] = f.get();
+    REQUIRE_FALSE(ec);
+    CHECK(res.body.size() == gale::test::nginx_server::slow_body_size);
+    CHECK(*res.headers.find("X-Host") == "a.test");
+    connections.insert(*res.headers.find("X-Connection"));
+    queued.push_back(res.fetch.time.queue);
+  }
+  CHECK(connections.size() == 1); // one at a time: one connection, reused
+  CHECK(queued[1] >= 150ms);      // each waited for the one before
+  CHECK(queued[2] >= queued[1] + 150ms);
+  CHECK(b_res.fetch.request_time < queued[2]);
 }
 
 TEST_CASE("https through an HTTP proxy's CONNECT tunnel",

@@ -4,6 +4,7 @@
 #include "stream_fixture.hpp"
 
 #include "../support/certificate.hpp"
+#include "../support/ports.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/local/stream_protocol.hpp>
@@ -174,6 +175,34 @@ TEST_CASE("a resolver override pins a name", "[io][tcp_client]") {
   auto s = wait(io::async_connect_stream(loop.executor(), "pinned.example",
                                          server.port(), o, asio::use_future));
   CHECK(echo_once(s, "pinned\n") == "pinned\n");
+}
+
+TEST_CASE("on_step tells the connect's steps in order, on the loop",
+          "[io][tcp_client]") {
+  io::loop loop;
+  loop.start();
+  io::tcp_server server{loop.executor(), line_echo()};
+  REQUIRE_FALSE(server.listen({}));
+  std::vector<io::connect_step> steps; // written on the loop only
+  bool on_loop = true;
+  io::connect_options o;
+  o.on_step = [&](io::connect_step step) {
+    on_loop = on_loop && loop.in_loop_thread();
+    steps.push_back(step);
+  };
+  auto s = wait(io::async_connect_stream(loop.executor(), "127.0.0.1",
+                                         server.port(), o, asio::use_future));
+  CHECK(on_loop);
+  CHECK(
+    steps
+    == std::vector{io::connect_step::resolved, io::connect_step::connected});
+  steps.clear();
+  auto refused =
+    io::async_connect_stream(loop.executor(), "127.0.0.1",
+                             gale::test::closed_port(), o, asio::use_future);
+  CHECK(gale::test::error_of(std::move(refused))
+        == asio::error::connection_refused);
+  CHECK(steps == std::vector{io::connect_step::resolved}); // never connected
 }
 
 TEST_CASE("source address and family", "[io][tcp_client]") {

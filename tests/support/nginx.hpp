@@ -54,6 +54,7 @@ public:
     write(dir_ / "www" / "index.html", index_body());
     write(dir_ / "www" / "big.txt", big_body());
     write(dir_ / "www" / "sub" / "page.txt", "sub page\n");
+    write(dir_ / "www" / "slow.bin", std::string(slow_body_size, 'x'));
     make_certificate(dir_);
     make_certificate(dir_, "client-", "gale-client", "DNS:gale-client");
     write(dir_ / "nginx.conf", config());
@@ -103,6 +104,17 @@ public:
   std::string https_url(const std::string& path = "/",
                         const std::string& host = "localhost") const {
     return "https://" + host + ":" + std::to_string(https_port_) + path;
+  }
+
+  /// Two virtual hosts, "a.test" and "b.test", on the plain port (map
+  /// them to 127.0.0.1): `/slow.bin` is `slow_body_size` bytes sent at
+  /// 128 KiB/s (nginx lets the first second's worth go at once, so
+  /// about 250 ms); each answer has X-Host (the virtual host)
+  /// and X-Connection (nginx's connection number).
+  static constexpr std::size_t slow_body_size = 160 * 1024;
+  std::string vhost_url(const std::string& host,
+                        const std::string& path) const {
+    return "http://" + host + ":" + std::to_string(http_port_) + path;
   }
 
   /// The PEM file that makes the server's certificate trusted.
@@ -173,6 +185,19 @@ private:
            + "/www;\n"
              "    location = /redirect { return 302 /sub/page.txt; }\n"
              "    location = /missing { return 404; }\n"
+             "  }\n"
+             "  server {\n" // two virtual hosts on the plain port
+             "    listen 127.0.0.1:"
+           + std::to_string(http_port_)
+           + ";\n"
+             "    server_name a.test b.test;\n"
+             "    gzip off;\n"
+             "    root "
+           + d
+           + "/www;\n"
+             "    add_header X-Host $host;\n"
+             "    add_header X-Connection $connection;\n"
+             "    location = /slow.bin { limit_rate 128k; }\n"
              "  }\n"
              "  server {\n"
              "    listen 127.0.0.1:"

@@ -25,6 +25,23 @@
 #include <utility>
 #include <vector>
 
+namespace gale::detail {
+
+// Times of day travel as nanoseconds since the epoch.
+inline std::int64_t to_wire(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           t.time_since_epoch())
+    .count();
+}
+
+inline std::chrono::system_clock::time_point from_wire(std::int64_t ns) {
+  return std::chrono::system_clock::time_point{
+    std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::nanoseconds{ns})};
+}
+
+} // namespace gale::detail
+
 namespace gale::http {
 
 template <class Inspector>
@@ -43,9 +60,35 @@ typename Inspector::result_type inspect(Inspector& f, fields& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_attempt& x) {
+  return f(caf::meta::type_name("gale::http::fetch_attempt"), x.url, x.start,
+           x.duration, x.status, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, time_info& x) {
+  return f(caf::meta::type_name("gale::http::time_info"), x.queue, x.namelookup,
+           x.connect, x.tls, x.first_byte, x.attempts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_info& x) {
+  std::int64_t start = 0;
+  if constexpr (Inspector::reads_state)
+    start = detail::to_wire(x.start_time);
+  auto restore = [&]() -> caf::error {
+    x.start_time = detail::from_wire(start);
+    return caf::none;
+  };
+  return f(caf::meta::type_name("gale::http::fetch_info"), x.method, x.url,
+           x.request_headers, x.effective_url, start, x.request_time, x.time,
+           caf::meta::load_callback(restore));
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, response& x) {
   return f(caf::meta::type_name("gale::http::response"), x.version, x.status,
-           x.reason, x.headers, x.body);
+           x.reason, x.headers, x.body, x.fetch);
 }
 
 template <class Inspector>
@@ -148,25 +191,26 @@ namespace gale::io {
 /// Everything but the callbacks, which cannot leave their process: a
 /// request sent to a remote HTTP client actor arrives without them.
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, retry_policy& x) {
+  return f(caf::meta::type_name("gale::io::retry_policy"), x.max_attempts,
+           x.backoff, x.max_backoff, x.max_time);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_request& x) {
-  // The time travels as nanoseconds since the epoch, -1 for none.
-  std::int64_t modified_since = -1;
+  std::int64_t modified_since = -1; // none
   if constexpr (Inspector::reads_state)
     if (x.if_modified_since)
-      modified_since = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         x.if_modified_since->time_since_epoch())
-                         .count();
+      modified_since = gale::detail::to_wire(*x.if_modified_since);
   auto restore = [&]() -> caf::error {
     x.if_modified_since.reset();
     if (modified_since >= 0)
-      x.if_modified_since = std::chrono::system_clock::time_point{
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::nanoseconds{modified_since})};
+      x.if_modified_since = gale::detail::from_wire(modified_since);
     return caf::none;
   };
   return f(caf::meta::type_name("gale::io::http_request"), x.url, x.method,
            x.headers, x.body, x.expect_100_continue, x.connect_timeout,
-           x.request_timeout, x.follow_redirects, x.max_redirects,
+           x.request_timeout, x.follow_redirects, x.max_redirects, x.retry,
            x.decompress_response, x.raise_error, x.max_body_size,
            x.max_header_size, x.auth_username, x.auth_password, x.user_agent,
            x.proxy_host, x.proxy_port, x.proxy_username, x.proxy_password,

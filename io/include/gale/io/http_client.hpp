@@ -40,6 +40,27 @@ using body_source = std::function<void(body_piece_handler next)>;
 /// body piece. Call it exactly once, from any thread.
 using resume_reading = detail::unique_function<void()>;
 
+/// Retries with backoff (opt-in): a fetch whose connect fails (refused,
+/// reset, unreachable, timed out, `http::errc::connect_timeout`, a DNS
+/// answer to try again) is tried again after a wait, as is an idempotent
+/// request without a `body_producer` whose connection is reset or closed
+/// before any response byte. Certificate and TLS errors, unknown hosts and
+/// every response are not retried. Each try is in the response's
+/// `fetch.time.attempts`.
+struct retry_policy {
+  /// Tries in all, the first included; 1: no retries.
+  int max_attempts = 1;
+  /// The wait before the second try; each later wait doubles, up to
+  /// `max_backoff`.
+  std::chrono::milliseconds backoff{100};
+  std::chrono::milliseconds max_backoff{2'000};
+  /// No try starts later than this after the fetch began
+  /// (`request_timeout` still bounds the whole fetch).
+  std::chrono::milliseconds max_time{10'000};
+
+  friend bool operator==(const retry_policy&, const retry_policy&) = default;
+};
+
 /// What a fetch asks for; Tornado's HTTPRequest is the model. Only `url` is
 /// required. Durations of zero mean "no limit".
 struct http_request {
@@ -65,6 +86,8 @@ struct http_request {
 
   bool follow_redirects = true;
   int max_redirects = 5;
+
+  retry_policy retry{};
 
   /// Ask for gzip and decode gzip or deflate bodies; the decoded response
   /// then lacks Content-Encoding and has X-Consumed-Content-Encoding.
@@ -174,9 +197,10 @@ http_request with_defaults(http_request req, const http_request& defaults);
 ///
 /// `async_fetch` may be called from any thread; the work runs on the loop.
 /// Completion: `void(std::error_code, http::response)`, by default on the
-/// loop thread. Errors: `http::errc` (the client's own and the parser's),
-/// Asio's socket, resolver and TLS errors, a status error (see
-/// `http_request::raise_error`) with the response, and
+/// loop thread; the response's `fetch` says how it was fetched (URLs,
+/// times, attempts), and is filled for a failed fetch too. Errors: `http::errc`
+/// (the client's own and the parser's), Asio's socket, resolver and TLS errors,
+/// a status error (see `http_request::raise_error`) with the response, and
 /// `asio::error::operation_aborted` when the token's cancellation slot
 /// fired, `http::errc::client_closed` when the client went first. Every
 /// fetch completes exactly once, even one still pending when the loop

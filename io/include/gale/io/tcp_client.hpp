@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,13 @@
 namespace gale::io {
 
 enum class address_family { any, v4, v6 };
+
+/// The steps of a connect before its completion (which ends the TLS
+/// handshake, when there is one).
+enum class connect_step {
+  resolved,  ///< the addresses are known (at once for literals, mappings)
+  connected, ///< a TCP or Unix connection is open
+};
 
 /// Names answered without DNS (Tornado's OverrideResolver): a host name
 /// maps to the addresses to try, in order. An address whose port is 0
@@ -43,6 +51,9 @@ struct connect_options {
   std::optional<tls_options> tls;
   stream_options stream;
   host_mapping hosts;
+  /// Told on the loop as each step ends (for timing, as the HTTP client's
+  /// time_info does); may be empty.
+  std::function<void(connect_step)> on_step{};
 };
 
 namespace detail {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gale/http/fetch_info.hpp"
 #include "gale/http/fields.hpp"
 
 #include <string>
@@ -25,6 +26,8 @@ struct response {
   std::string reason; ///< empty: the standard phrase when serialized
   fields headers;
   std::string body;
+  /// Filled by the client that fetched it: URLs, times, attempts.
+  fetch_info fetch{};
 
   friend bool operator==(const response&, const response&) = default;
 };
