@@ -3,6 +3,7 @@
 #include "stream_core.hpp"
 
 #include <asio/dispatch.hpp>
+#include <asio/post.hpp>
 
 #include <stdexcept>
 
@@ -142,9 +143,19 @@ void ws_connection::pump() {
     [this] { arm_ping(); }); // the next ping an interval after this pong
   if (ended_)
     return;
-  if (read_on)
-    read();
   flush();
+  if (!read_on)
+    return;
+  if (!writing_)
+    return read();
+  // An answer is on its way out: a read tried now would mostly find
+  // nothing yet (a failed recv, then a wait). Tried after the loop's other
+  // ready work it mostly finds the peer's next message. Not tied to the
+  // write's end, so a peer that does not read cannot stop our reading.
+  asio::post(ex_, [self = shared_from_this()] {
+    if (!self->paused_)
+      self->read();
+  });
 }
 
 void ws_connection::send(ws::opcode op, std::string_view payload,
@@ -158,14 +169,14 @@ void ws_connection::send(ws::opcode op, std::string_view payload,
   if (protocol_.out.size() + in_flight_ + payload.size() > setup_.max_outgoing)
     return refuse(stream_errc::buffer_full);
   protocol_.send(op, payload);
-  unsent_.push_back(std::move(sent));
+  if (sent) // most sends want no word back: nothing to keep for them
+    unsent_.push_back(std::move(sent));
   flush();
 }
 
 void ws_connection::fail_unsent(std::error_code ec) {
   for (auto& sent : std::exchange(unsent_, {}))
-    if (sent)
-      sent(ec);
+    sent(ec);
 }
 
 void ws_connection::flush() {
@@ -178,18 +189,22 @@ void ws_connection::flush() {
   }
   writing_ = true;
   in_flight_ = protocol_.out.size();
-  stream_.async_write(std::exchange(protocol_.out, {}),
-                      [self = shared_from_this(),
-                       sent = std::exchange(unsent_, {})](std::error_code ec) {
-                        self->writing_ = false;
-                        self->in_flight_ = 0;
-                        for (const auto& s : sent)
-                          if (s)
-                            s(ec);
-                        if (ec)
-                          return self->end();
-                        self->flush();
-                      });
+  writing_sent_.swap(unsent_); // both keep their capacity: no allocation
+  stream_.async_write(
+    std::exchange(protocol_.out, {}),
+    [self = shared_from_this()](std::error_code ec) { self->on_written(ec); });
+}
+
+void ws_connection::on_written(std::error_code ec) {
+  in_flight_ = 0;
+  // Still writing_ while they run: a send from a callback only queues.
+  for (const auto& sent : writing_sent_)
+    sent(ec);
+  writing_sent_.clear();
+  writing_ = false;
+  if (ec)
+    return end();
+  flush();
 }
 
 void ws_connection::arm_ping() {

@@ -84,6 +84,8 @@ private:
   /// Fails the sends not yet written (the connection ends).
   void fail_unsent(std::error_code ec);
   void flush();
+  /// A write ended: tells its sends, then writes what queued meanwhile.
+  void on_written(std::error_code ec);
   void arm_ping();
   /// The ping went out: the pong is owed within ping_timeout.
   void await_pong();
@@ -96,8 +98,10 @@ private:
   ws_protocol protocol_;
   deadline timer_;
   std::string peer_;
-  /// The `sent` callbacks of the messages in protocol_.out, in order.
+  /// The `sent` callbacks (non-empty ones only) of the messages in
+  /// protocol_.out, and of those in the write under way, in order.
   std::vector<std::function<void(std::error_code)>> unsent_;
+  std::vector<std::function<void(std::error_code)>> writing_sent_;
   std::size_t in_flight_ = 0; ///< bytes of the write under way
   bool reading_ = false;
   bool writing_ = false;
