@@ -84,8 +84,11 @@ bool http_client::core::retry(const fetch_ptr& f, std::error_code ec) {
 void http_client::core::describe(const fetch_ptr& f, http::response& res,
                                  std::error_code ec) {
   end_attempt(f, ec);
-  f->info.effective_url =
-    f->url.scheme.empty() ? std::string{} : without_credentials(f->url);
+  const auto& attempts = f->info.time.attempts;
+  if (!attempts.empty()) // the last try's URL is the one fetched now
+    f->info.effective_url = attempts.back().url;
+  else if (!f->url.scheme.empty())
+    f->info.effective_url = without_credentials(f->url);
   f->info.request_time = f->since(f->began);
   res.fetch = std::move(f->info);
 }
