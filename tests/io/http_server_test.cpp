@@ -150,7 +150,9 @@ TEST_CASE("slow and idle clients are cut off", "[io][http_server]") {
 }
 
 TEST_CASE("a streamed answer waits for a slow reader", "[io][http_server]") {
-  constexpr int pieces = 64;
+  // 16 MiB: more than loopback TCP buffers here (the sender's grows to
+  // net.core.wmem_max, 4 MiB, before the first wait; 4 MiB once fitted).
+  constexpr int pieces = 256;
   const std::string piece(64 * 1024, 'p');
   std::atomic<int> produced{0};
   server_fixture srv{[&](exchange_ptr x) {

@@ -75,9 +75,13 @@ public:
 
   /// Reads until `marker` appears, the peer closes, or the timeout.
   std::string read_until(const std::string& marker) {
-    while (buffer_.find(marker) == std::string::npos)
+    std::size_t from = 0; // bytes searched already are not searched again
+    while (buffer_.find(marker, from) == std::string::npos) {
+      if (buffer_.size() >= marker.size())
+        from = buffer_.size() - marker.size() + 1;
       if (!read_more())
         break;
+    }
     return take(marker);
   }
 
