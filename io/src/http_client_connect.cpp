@@ -94,7 +94,7 @@ void http_client::core::tunnel(const fetch_ptr& f, const connection_ptr& conn) {
     return finish(f, ec);
   conn->write(std::move(bytes),
               [self = shared_from_this(), f, conn](std::error_code ec) {
-                if (f->done)
+                if (f->done || f->conn != conn) // or a retry dropped it
                   return;
                 if (ec)
                   return self->finish(f, ec);
@@ -108,7 +108,7 @@ void http_client::core::read_tunnel_answer(const fetch_ptr& f,
                                            const connection_ptr& conn) {
   conn->read_some([self = shared_from_this(), f, conn](std::error_code ec,
                                                        std::string bytes) {
-    if (f->done)
+    if (f->done || f->conn != conn)
       return;
     if (ec == asio::error::eof)
       return self->finish(f, http::errc::connection_closed);
@@ -137,7 +137,7 @@ void http_client::core::secure_tunnel(const fetch_ptr& f,
                                       const connection_ptr& conn) {
   conn->io().async_start_tls(
     tls_for(f), [self = shared_from_this(), f, conn](std::error_code ec) {
-      if (f->done)
+      if (f->done || f->conn != conn)
         return;
       if (ec)
         return self->finish(f, ec);

@@ -164,6 +164,36 @@ TEST_CASE("a refused connect is retried with a doubling backoff",
     CHECK_FALSE(a.error.empty());
 }
 
+TEST_CASE("a tunnel that times out is retried and not ended by its old "
+          "connection",
+          "[io][http_client][retry]") {
+  scripted_server silent_proxy{[](peer& p) -> asio::awaitable<void> {
+    co_await p.sleep(3s); // takes the CONNECT, never answers
+  }};
+  client_fixture c;
+  auto req = retried("https://service.test/", 2, 10ms);
+  req.proxy_host = "127.0.0.1";
+  req.proxy_port = silent_proxy.port();
+  req.connect_timeout = 100ms;
+  auto [ec, res] = c.fetch(req);
+  CHECK(ec == gale::http::errc::connect_timeout);
+  CHECK(res.fetch.time.attempts.size() == 2);
+  CHECK(silent_proxy.connections() == 2);
+}
+
+TEST_CASE("a retry policy in the client's defaults applies to every fetch",
+          "[io][http_client][retry]") {
+  gale::io::http_client_options opts;
+  opts.defaults.emplace();
+  opts.defaults->retry.max_attempts = 2;
+  opts.defaults->retry.backoff = 10ms;
+  client_fixture c{opts};
+  auto url = "http://127.0.0.1:" + std::to_string(gale::test::closed_port());
+  auto [ec, res] = c.fetch(url + "/");
+  CHECK(ec == asio::error::connection_refused);
+  CHECK(res.fetch.time.attempts.size() == 2);
+}
+
 TEST_CASE("retries stop at max_time and max_backoff caps the wait",
           "[io][http_client][retry]") {
   client_fixture c;
@@ -236,7 +266,7 @@ TEST_CASE("a POST, a produced body and a policy of one try are not retried",
   CHECK(seen->load() == 3);
 }
 
-TEST_CASE("a status error is an answer, not retried; request_timeout still "
+TEST_CASE("a status error is an answer, not retried - request_timeout still "
           "ends retries",
           "[io][http_client][retry]") {
   scripted_server server{gale::test::answer_always(reply_with(503, "busy"))};

@@ -92,6 +92,8 @@ TEST_CASE("mutual TLS: the server asks for a client certificate",
   auto [ec, res] = c.fetch(req);
   REQUIRE_FALSE(ec);
   CHECK(res.body == "CN=alice");
+  // A new connection: its TLS handshake is timed in the metadata.
+  CHECK(res.fetch.time.tls > std::chrono::microseconds{0});
 
   auto anonymous = req;
   anonymous.client_certificate_file.clear();
